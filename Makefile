@@ -1,0 +1,45 @@
+# Two commands: `make run` and `make test`. Both set up .venv from the pinned lock first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export ZS_RAW_DIR ?= $(CURDIR)/raw
+export ZS_DATA_DIR ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(CURDIR)
+export GX_ANALYTICS_ENABLED := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: run test dev lint sample bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/zhaoshang run
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests expectations/rules
+
+dev: $(STAMP)
+	$(BIN)/zhaoshang prepare
+	$(BIN)/dagster dev -m orchestration.definitions
+
+sample: $(STAMP)
+	$(BIN)/zhaoshang generate-sample --out raw
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_bench.py
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs
