@@ -1,0 +1,421 @@
+"""Landing: raw files -> ``landing.*`` tables in DuckDB, text as typed, with lineage.
+
+Every landed row carries its lineage: ``source_file`` (path under the raw folder),
+``sheet``, ``row_number`` (1-based, as a clerk counts rows in Excel), ``file_sha256`` and
+``loaded_at``. Loading is incremental by content: a file whose (path, sha256) was landed
+before is skipped; a changed file is landed as a new version and the old one is kept and
+marked ``superseded_at``. Nothing under the raw folder is modified, and a file that cannot
+be accepted is set aside in ``landing.rejected_files`` without stopping the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from .forms import FORM_A_VALUES, FORM_NAMES, Table, parse
+from .reading import SPREADSHEET_SUFFIXES, Rejection, read_grids
+from .text import norm_label
+
+LINEAGE = ["submission_id", "source_file", "sheet", "row_number", "file_sha256", "loaded_at"]
+
+REFERENCE_FILES = {
+    "units": [
+        "unit_code",
+        "unit_name",
+        "unit_type",
+        "parent_code",
+        "host_unit_code",
+        "peer_group",
+        "valid_from",
+        "valid_to",
+    ],
+    "aliases": ["alias", "unit_code"],
+    "chains": ["scheme", "chain_code", "chain_name", "leader", "lead_department", "valid_from", "valid_to"],
+    "targets": ["year", "unit_code", "metric", "annual_target"],
+}
+
+ROW_TABLES: dict[str, list[str]] = {
+    # reference data, as in the CSV
+    "ref_units": REFERENCE_FILES["units"],
+    "ref_aliases": REFERENCE_FILES["aliases"],
+    "ref_chains": REFERENCE_FILES["chains"],
+    "ref_targets": REFERENCE_FILES["targets"],
+    # forms
+    "register_rows": [
+        "filled_date",
+        "project_code",
+        "project_name",
+        "investor",
+        "investor_origin",
+        "top500_category",
+        "chain",
+        "industry_code",
+        "reporting_unit",
+        "park",
+        "agreed_amount",
+        "agreed_amount_unit",
+        "signed_date",
+        "started_date",
+        "production_date",
+        "transferred_from",
+        "transferred_date",
+    ],
+    "form_a_rows": [
+        "seq",
+        "project_code",
+        "project_name",
+        *[c for v in FORM_A_VALUES for c in (v, f"{v}_unit")],
+        "remark",
+    ],
+    "form_s_rows": [
+        "indicator",
+        "row_unit",
+        "table_unit",
+        "month",
+        "ytd",
+        "last_year_ytd",
+        "yoy_pct",
+        "annual_target",
+        "completion_pct",
+    ],
+    "province_figures": ["period", "area_name", "indicator", "ytd", "yoy_pct", "ytd_unit"],
+}
+
+FILE_COLUMNS = [
+    "submission_id",
+    "source_file",
+    "file_sha256",
+    "size_bytes",
+    "kind",  # reference | register | form_a | form_s | published
+    "period",
+    "folder_name",
+    "unit_code",
+    "sheet",
+    "filled_date",
+    "row_count",
+    "loaded_at",
+    "superseded_at",
+]
+REJECTED_COLUMNS = ["submission_id", "source_file", "file_sha256", "reason", "detail", "expected", "loaded_at"]
+
+_PERIOD = re.compile(r"^(20\d{2})-(0[1-9]|1[0-2])$")
+
+
+def ddl() -> list[str]:
+    """CREATE statements for the landing schema (identifiers are ours, never from files)."""
+    out = ["create schema if not exists landing"]
+    for name, cols in ROW_TABLES.items():
+        defs = ", ".join(f"{c} varchar" for c in cols)
+        out.append(
+            f"create table if not exists landing.{name} (submission_id varchar, source_file varchar, "
+            f"sheet varchar, row_number integer, file_sha256 varchar, loaded_at timestamp, {defs})"
+        )
+    out.append(
+        "create table if not exists landing.files (submission_id varchar primary key, "
+        "source_file varchar, file_sha256 varchar, size_bytes bigint, kind varchar, period varchar, "
+        "folder_name varchar, unit_code varchar, sheet varchar, filled_date date, row_count integer, "
+        "loaded_at timestamp, superseded_at timestamp)"
+    )
+    out.append(
+        "create table if not exists landing.rejected_files (submission_id varchar, source_file varchar, "
+        "file_sha256 varchar, reason varchar, detail varchar, expected varchar, loaded_at timestamp)"
+    )
+    return out
+
+
+@dataclass
+class LoadReport:
+    landed: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    superseded: int = 0
+    rows: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.landed} files landed ({self.rows} rows), {self.skipped} unchanged, "
+            f"{self.superseded} superseded, {self.rejected} set aside"
+        )
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def submission_id(source_file: str, sha: str) -> str:
+    return hashlib.sha256(f"{source_file}\0{sha}".encode()).hexdigest()[:20]
+
+
+class UnitResolver:
+    """Folder and register names -> unit codes, through codes, names and aliases."""
+
+    def __init__(self, raw_dir: Path) -> None:
+        self.by_label: dict[str, str] = {}
+        units = raw_dir / "reference" / "units.csv"
+        aliases = raw_dir / "reference" / "aliases.csv"
+        if units.exists():
+            for row in csv.DictReader(io.StringIO(units.read_text(encoding="utf-8-sig"))):
+                self.by_label[norm_label(row["unit_code"])] = row["unit_code"]
+                self.by_label[norm_label(row["unit_name"])] = row["unit_code"]
+        if aliases.exists():
+            for row in csv.DictReader(io.StringIO(aliases.read_text(encoding="utf-8-sig"))):
+                self.by_label.setdefault(norm_label(row["alias"]), row["unit_code"])
+
+    def resolve(self, label: str) -> str | None:
+        return self.by_label.get(norm_label(label))
+
+
+@dataclass
+class Candidate:
+    path: Path
+    rel: str
+    kind: str  # reference | register | submission | published
+    period: str | None = None
+    folder: str | None = None
+
+
+def discover(raw_dir: Path) -> tuple[list[Candidate], list[Rejection]]:
+    """Every file under the raw folder that the contract names, in a stable order."""
+    found: list[Candidate] = []
+    problems: list[Rejection] = []
+    root = raw_dir.resolve()
+    for path in sorted(raw_dir.rglob("*")):
+        rel = path.relative_to(raw_dir).as_posix()
+        if path.is_symlink():
+            problems.append(Rejection(rel, "unsafe_path", "symbolic links are not followed"))
+            continue
+        if not path.is_file() or path.name.startswith((".", "~$")):
+            continue
+        if not path.resolve().is_relative_to(root):
+            problems.append(Rejection(rel, "unsafe_path", "path leaves the raw folder"))
+            continue
+        parts = rel.split("/")
+        top = parts[0]
+        if top == "reference" and len(parts) == 2 and path.stem in REFERENCE_FILES:
+            found.append(Candidate(path, rel, "reference"))
+        elif top == "register" and len(parts) == 2 and path.suffix.lower() in SPREADSHEET_SUFFIXES:
+            found.append(Candidate(path, rel, "register"))
+        elif top == "submissions" and len(parts) == 4:
+            found.append(Candidate(path, rel, "submission", period=parts[1], folder=parts[2]))
+        elif top == "published" and len(parts) == 3 and parts[1] == "province":
+            found.append(Candidate(path, rel, "published", period=path.stem))
+        elif top in ("reference", "register", "submissions", "published"):
+            problems.append(
+                Rejection(rel, "unexpected_location", "file is not where the submission contract puts files")
+            )
+    return found, problems
+
+
+class Loader:
+    """Lands every new or changed file in one transaction."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, raw_dir: Path) -> None:
+        self.con = con
+        self.raw_dir = raw_dir
+        self.now = datetime.now(UTC).replace(tzinfo=None)
+        self.units = UnitResolver(raw_dir)
+        self.batches: dict[str, list[dict]] = defaultdict(list)
+        self.report = LoadReport()
+
+    def run(self) -> LoadReport:
+        for stmt in ddl():
+            self.con.execute(stmt)
+        known = {
+            (src, sha)
+            for src, sha in self.con.execute(
+                "select source_file, file_sha256 from landing.files "
+                "union select source_file, file_sha256 from landing.rejected_files"
+            ).fetchall()
+        }
+        candidates, problems = discover(self.raw_dir)
+        for rej in problems:
+            self._reject(rej, sha="")
+        for cand in candidates:
+            sha = sha256_of(cand.path)
+            if (cand.rel, sha) in known:
+                self.report.skipped += 1
+                continue
+            try:
+                self._land(cand, sha)
+            except Rejection as rej:
+                self._reject(rej, sha)
+        self._flush()
+        return self.report
+
+    # one file -------------------------------------------------------------------------
+    def _land(self, cand: Candidate, sha: str) -> None:
+        sid = submission_id(cand.rel, sha)
+        lineage = {"submission_id": sid, "source_file": cand.rel, "file_sha256": sha, "loaded_at": self.now}
+        file_row = {
+            **lineage,
+            "size_bytes": cand.path.stat().st_size,
+            "kind": cand.kind,
+            "period": cand.period,
+            "folder_name": cand.folder,
+            "unit_code": None,
+            "sheet": None,
+            "filled_date": None,
+            "row_count": 0,
+            "superseded_at": None,
+        }
+        if cand.kind == "reference":
+            rows = self._reference_rows(cand)
+            table = f"ref_{cand.path.stem}"
+            file_row["sheet"] = "csv"
+            for n, values in rows:
+                self.batches[table].append({**lineage, "sheet": "csv", "row_number": n, **values})
+            file_row["row_count"] = len(rows)
+        else:
+            if cand.period is not None and not _PERIOD.match(cand.period):
+                raise Rejection(
+                    cand.rel, "bad_period", f"'{cand.period}' is not a month", expected="a YYYY-MM folder"
+                )
+            if cand.kind == "submission":
+                file_row["unit_code"] = self.units.resolve(cand.folder or "")
+                if file_row["unit_code"] is None:
+                    raise Rejection(
+                        cand.rel,
+                        "unknown_unit",
+                        f"folder '{cand.folder}' names no known unit",
+                        expected="a unit code, name or alias from reference/units.csv or aliases.csv",
+                    )
+            table = parse(read_grids(cand.path, cand.rel), cand.rel)
+            expected_forms = {
+                "register": ("register",),
+                "published": ("published",),
+                "submission": ("form_a", "form_s"),
+            }[cand.kind]
+            if table.form not in expected_forms:
+                raise Rejection(
+                    cand.rel,
+                    "wrong_form",
+                    f"header is that of {FORM_NAMES[table.form]}, which does not belong here",
+                    expected=" or ".join(FORM_NAMES[f] for f in expected_forms),
+                )
+            file_row.update(
+                kind=table.form if cand.kind == "submission" else cand.kind,
+                sheet=table.sheet,
+                filled_date=table.filled_date,
+                row_count=len(table.rows),
+            )
+            self._table_rows(table, lineage, cand)
+        self.batches["files"].append(file_row)
+        self.report.landed += 1
+        self.report.rows += file_row["row_count"]
+
+    def _reference_rows(self, cand: Candidate) -> list[tuple[int, dict]]:
+        expected = REFERENCE_FILES[cand.path.stem]
+        text = cand.path.read_bytes().decode("utf-8-sig")
+        reader = csv.reader(io.StringIO(text))
+        header = [h.strip() for h in next(reader, [])]
+        missing = [c for c in expected if c not in header]
+        if missing:
+            raise Rejection(
+                cand.rel,
+                "bad_header",
+                f"missing columns {', '.join(missing)}",
+                row=1,
+                expected=", ".join(expected),
+            )
+        idx = [header.index(c) for c in expected]
+        out = []
+        for n, row in enumerate(reader, start=2):
+            if not any(x.strip() for x in row):
+                continue
+            row += [""] * (len(header) - len(row))
+            out.append((n, {c: (row[i].strip() or None) for c, i in zip(expected, idx, strict=True)}))
+        return out
+
+    def _table_rows(self, table: Table, lineage: dict, cand: Candidate) -> None:
+        names = list(table.columns)
+        base = {**lineage, "sheet": table.sheet}
+        target = {
+            "form_a": "form_a_rows",
+            "form_s": "form_s_rows",
+            "register": "register_rows",
+            "published": "province_figures",
+        }[table.form]
+        extra: dict[str, object] = {}
+        if table.form == "form_a":
+            extra = {f"{v}_unit": table.units.get(v) for v in FORM_A_VALUES}
+        elif table.form == "form_s":
+            extra = {"table_unit": table.table_unit}
+        elif table.form == "register":
+            extra = {"filled_date": table.filled_date, "agreed_amount_unit": table.units.get("agreed_amount")}
+        elif table.form == "published":
+            extra = {"period": cand.period, "ytd_unit": table.units.get("ytd")}
+        for n, values in table.rows:
+            row = dict(zip(names, values, strict=True))
+            self.batches[target].append({**base, "row_number": n, **extra, **row})
+
+    def _reject(self, rej: Rejection, sha: str) -> None:
+        self.batches["rejected_files"].append(
+            {
+                "submission_id": submission_id(rej.file, sha),
+                "source_file": rej.file,
+                "file_sha256": sha,
+                "reason": rej.reason,
+                "detail": str(rej),
+                "expected": rej.expected,
+                "loaded_at": self.now,
+            }
+        )
+        self.report.rejected += 1
+
+    # write ------------------------------------------------------------------------------
+    def _flush(self) -> None:
+        con = self.con
+        con.execute("begin transaction")
+        try:
+            new_files = self.batches.get("files", [])
+            for name, rows in self.batches.items():
+                if not rows:
+                    continue
+                cols = (
+                    FILE_COLUMNS
+                    if name == "files"
+                    else REJECTED_COLUMNS
+                    if name == "rejected_files"
+                    else LINEAGE[:4] + ["file_sha256", "loaded_at"] + ROW_TABLES[name]
+                )
+                cols = list(dict.fromkeys(cols))
+                batch = pa.Table.from_pylist([{c: r.get(c) for c in cols} for r in rows])
+                con.register("landing_batch", batch)
+                col_list = ", ".join(cols)
+                con.execute(f"insert into landing.{name} ({col_list}) select {col_list} from landing_batch")  # noqa: S608 (our identifiers)
+                con.unregister("landing_batch")
+            # a changed file supersedes the earlier versions at the same path
+            if new_files:
+                superseded = con.execute(
+                    """
+                    update landing.files as f set superseded_at = ?
+                    where f.superseded_at is null and f.loaded_at < ?
+                      and f.source_file in (select source_file from landing.files where loaded_at = ?)
+                    returning 1
+                    """,
+                    [self.now, self.now, self.now],
+                ).fetchall()
+                self.report.superseded = len(superseded)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+
+
+def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> LoadReport:
+    """Land everything new or changed under ``raw_dir``."""
+    return Loader(con, raw_dir).run()
