@@ -48,7 +48,7 @@ ROW_TABLES: dict[str, list[str]] = {
     # reference data, as in the CSV
     "ref_units": REFERENCE_FILES["units"],
     "ref_aliases": REFERENCE_FILES["aliases"],
-    "ref_chains": REFERENCE_FILES["chains"],
+    "ref_chains": [*REFERENCE_FILES["chains"], "chain_key"],
     "ref_targets": REFERENCE_FILES["targets"],
     # forms
     "register_rows": [
@@ -69,6 +69,10 @@ ROW_TABLES: dict[str, list[str]] = {
         "production_date",
         "transferred_from",
         "transferred_date",
+        "reporting_unit_key",
+        "park_key",
+        "transferred_from_key",
+        "chain_key",
     ],
     "form_a_rows": [
         "seq",
@@ -79,6 +83,7 @@ ROW_TABLES: dict[str, list[str]] = {
     ],
     "form_s_rows": [
         "indicator",
+        "indicator_key",
         "row_unit",
         "table_unit",
         "month",
@@ -88,7 +93,23 @@ ROW_TABLES: dict[str, list[str]] = {
         "annual_target",
         "completion_pct",
     ],
-    "province_figures": ["period", "area_name", "indicator", "ytd", "yoy_pct", "ytd_unit"],
+    "province_figures": [
+        "period",
+        "area_name",
+        "area_key",
+        "indicator",
+        "indicator_key",
+        "ytd",
+        "yoy_pct",
+        "ytd_unit",
+    ],
+}
+# Row labels that staging matches against reference names get a normalised twin, `<col>_key`,
+# made by the same norm_label as the headers (full-width, traditional script, spaces).
+KEY_COLUMNS = {
+    "form_s": ("indicator",),
+    "register": ("reporting_unit", "park", "transferred_from", "chain"),
+    "published": ("area_name", "indicator"),
 }
 
 FILE_COLUMNS = [
@@ -254,7 +275,20 @@ class Loader:
             except Rejection as rej:
                 self._reject(rej, sha)
         self._flush()
+        self._write_unit_labels()
         return self.report
+
+    def _write_unit_labels(self) -> None:
+        """The lookup staging uses to turn names and aliases into unit codes (derived, replaced)."""
+        labels = pa.table(
+            {
+                "label_key": list(self.units.by_label),
+                "unit_code": list(self.units.by_label.values()),
+            }
+        )
+        self.con.register("unit_labels", labels)
+        self.con.execute("create or replace table landing.ref_unit_labels as select * from unit_labels")
+        self.con.unregister("unit_labels")
 
     # one file -------------------------------------------------------------------------
     def _land(self, cand: Candidate, sha: str) -> None:
@@ -277,6 +311,8 @@ class Loader:
             table = f"ref_{cand.path.stem}"
             file_row["sheet"] = "csv"
             for n, values in rows:
+                if table == "ref_chains":
+                    values["chain_key"] = norm_label(values["chain_name"])
                 self.batches[table].append({**lineage, "sheet": "csv", "row_number": n, **values})
             file_row["row_count"] = len(rows)
         else:
@@ -358,8 +394,11 @@ class Loader:
             extra = {"filled_date": table.filled_date, "agreed_amount_unit": table.units.get("agreed_amount")}
         elif table.form == "published":
             extra = {"period": cand.period, "ytd_unit": table.units.get("ytd")}
+        keyed = KEY_COLUMNS.get(table.form, ())
         for n, values in table.rows:
             row = dict(zip(names, values, strict=True))
+            for c in keyed:
+                row[f"{c.removesuffix('_name')}_key"] = norm_label(row.get(c)) or None
             self.batches[target].append({**base, "row_number": n, **extra, **row})
 
     def _reject(self, rej: Rejection, sha: str) -> None:

@@ -1,0 +1,35 @@
+-- Current form A rows of reporting units (counties and zones; parks are not added again),
+-- with the month amount derived from YTD: YTD is authoritative, month = YTD(m) - YTD(m-1)
+-- within the same project, unit and year; January (or a project's first month) = YTD.
+with arrivals as (
+    select arrivals.*
+    from {{ ref('stg_forms__capital_arrivals') }} as arrivals
+    inner join {{ ref('stg_reference__units') }} as units
+        on arrivals.unit_code = units.unit_code
+    where
+        arrivals.is_current_submission
+        and units.is_reporting_unit
+        and arrivals.project_code is not null
+)
+
+select
+    submission_id,
+    source_file,
+    source_row_number,
+    period,
+    report_year,
+    unit_code,
+    project_code,
+    arrived_out_of_province_ytd,
+    arrived_out_of_province_ytd
+    - coalesce(lag(arrived_out_of_province_ytd) over chain, 0) as arrived_out_of_province_month,
+    arrived_in_province_ytd,
+    arrived_in_province_ytd
+    - coalesce(lag(arrived_in_province_ytd) over chain, 0) as arrived_in_province_month,
+    fdi_utilized_ytd,
+    fdi_utilized_ytd - coalesce(lag(fdi_utilized_ytd) over chain, 0) as fdi_utilized_month,
+    arrived_out_of_province_month_reported,
+    arrived_in_province_month_reported,
+    fdi_utilized_month_reported
+from arrivals
+window chain as (partition by project_code, unit_code, report_year order by period)

@@ -1,0 +1,29 @@
+-- The province's published YTD figure per prefecture (and for the province), per month.
+with rows as (
+    select
+        r.*,
+        regexp_replace(r.indicator_key, '\(.*\)$', '') as indicator_stem
+    from {{ source('published', 'province_figures') }} as r
+    inner join {{ ref('stg_landing__files') }} as f
+        on r.submission_id = f.submission_id
+    where f.is_current_version
+)
+
+select
+    rows.submission_id,
+    rows.source_file,
+    rows.row_number as source_row_number,
+    rows.period,
+    rows.area_name,
+    labels.unit_code as area_code,
+    rows.indicator,
+    indicators.metric,
+    indicators.canonical_unit,
+    cast(
+        {{ parse_number('rows.ytd') }}
+        * coalesce({{ unit_factor('rows.ytd_unit') }}, 1.0) as decimal(24, 8)
+    ) as ytd_value,
+    try_cast(replace(rows.yoy_pct, '%', '') as double) as yoy_growth_pct
+from rows
+left join {{ ref('stg_reference__unit_labels') }} as labels on rows.area_key = labels.label_key
+left join {{ ref('indicators') }} as indicators on rows.indicator_stem = indicators.indicator_key
