@@ -1,0 +1,67 @@
+-- Every current form A figure (reporting units and parks) in long form, one row per
+-- project x unit x month x metric, next to the figures it must chain with: the previous
+-- month's YTD (0 in January or when absent) and the last earlier YTD of the same year.
+-- The YTD-chain rules (R03, R04) and the history rules read this.
+with rows as (
+    select arrivals.*
+    from {{ ref('stg_forms__capital_arrivals') }} as arrivals
+    where arrivals.is_current_submission and arrivals.project_code is not null
+),
+
+revisions as (
+    select
+        submission_id,
+        count(*) over (partition by period, unit_code, form) > 1 as is_revised
+    from {{ ref('stg_forms__submissions') }}
+),
+
+metrics as (
+    select unnest(['arrived_out_of_province', 'arrived_in_province', 'fdi_utilized']) as metric
+),
+
+figures as (
+    select
+        rows.submission_id,
+        rows.source_file,
+        rows.source_row_number,
+        rows.period,
+        rows.report_year,
+        rows.unit_code,
+        rows.project_code,
+        metrics.metric,
+        case metrics.metric
+            when 'arrived_out_of_province' then rows.arrived_out_of_province_month_reported
+            when 'arrived_in_province' then rows.arrived_in_province_month_reported
+            else rows.fdi_utilized_month_reported
+        end as month_reported,
+        case metrics.metric
+            when 'arrived_out_of_province' then rows.arrived_out_of_province_ytd
+            when 'arrived_in_province' then rows.arrived_in_province_ytd
+            else rows.fdi_utilized_ytd
+        end as ytd_value
+    from rows
+    cross join metrics
+)
+
+select
+    figures.*,
+    coalesce(revisions.is_revised, false) as is_revised,
+    coalesce(previous_month.ytd_value, 0) as previous_month_ytd,
+    lag(figures.ytd_value) over (
+        partition by figures.project_code, figures.unit_code, figures.metric, figures.report_year
+        order by figures.period
+    ) as last_earlier_ytd,
+    lag(figures.period) over (
+        partition by figures.project_code, figures.unit_code, figures.metric, figures.report_year
+        order by figures.period
+    ) as last_earlier_period
+from figures
+left join figures as previous_month
+    on
+        figures.project_code = previous_month.project_code
+        and figures.unit_code = previous_month.unit_code
+        and figures.metric = previous_month.metric
+        and figures.report_year = previous_month.report_year
+        and previous_month.period
+        = strftime(cast(figures.period || '-01' as date) - interval 1 month, '%Y-%m')
+left join revisions on figures.submission_id = revisions.submission_id

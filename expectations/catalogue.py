@@ -1,0 +1,95 @@
+"""The rule catalogue: one SQL file per rule under ``rules/``, with a YAML header."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+
+# Tolerances of the catalogue: amounts reconcile within 0.01 亿元 / 0.01 万美元.
+PARAMETERS = {"amount_tolerance": "0.01", "rate_tolerance_pp": "0.1"}
+
+SEVERITIES = ("error", "warn")
+SUSPECT_CAUSES = (
+    "unit_scale",
+    "double_count",
+    "missing_submission",
+    "not_in_register",
+    "detail_summary_mismatch",
+    "ytd_break",
+    "published_mismatch",
+    "other",
+)
+# What every rule's SQL returns, in this order of meaning (the runner selects by name).
+RESULT_COLUMNS = (
+    "period",
+    "unit_code",
+    "project_code",
+    "scope_code",
+    "metric",
+    "expected_value",
+    "actual_value",
+    "is_failure",
+    "suspect_unit_code",
+    "suspect_cause",
+    "detail",
+    "source_file",
+)
+
+_HEADER = re.compile(r"^\s*/\*(.*?)\*/", re.DOTALL)
+_PARAM = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    severity: str
+    guards: str  # the mart (dbt model name) the rule's asset check is attached to
+    title: str
+    sql: str
+    path: Path
+
+    @property
+    def check_name(self) -> str:
+        return f"{self.rule_id.lower()}_{self.path.stem.split('_', 1)[1]}"
+
+
+def _render(sql: str, path: Path) -> str:
+    def value(m: re.Match) -> str:
+        if m.group(1) not in PARAMETERS:
+            raise ValueError(f"{path.name}: unknown parameter {m.group(1)}")
+        return PARAMETERS[m.group(1)]
+
+    return _PARAM.sub(value, sql)
+
+
+def parse_rule(path: Path) -> Rule:
+    text = path.read_text(encoding="utf-8")
+    m = _HEADER.match(text)
+    if not m:
+        raise ValueError(f"{path.name}: a rule file starts with a /* yaml */ header")
+    meta = yaml.safe_load(m.group(1))
+    rule = Rule(
+        rule_id=str(meta["rule_id"]),
+        severity=str(meta["severity"]),
+        guards=str(meta["guards"]),
+        title=str(meta["title"]),
+        sql=_render(text[m.end() :].strip().rstrip(";"), path),
+        path=path,
+    )
+    if rule.severity not in SEVERITIES:
+        raise ValueError(f"{path.name}: severity must be one of {SEVERITIES}")
+    if not path.stem.startswith(rule.rule_id.lower() + "_"):
+        raise ValueError(f"{path.name}: file name must start with {rule.rule_id.lower()}_")
+    return rule
+
+
+@cache
+def load_rules() -> tuple[Rule, ...]:
+    """Every rule of the catalogue that is implemented, in id order."""
+    return tuple(parse_rule(p) for p in sorted(RULES_DIR.glob("r[0-9][0-9]_*.sql")))

@@ -1,0 +1,215 @@
+"""Run the rule catalogue against a DuckDB warehouse and write ``audit.reconciliation_results``.
+
+Two steps, each entirely inside DuckDB:
+
+1. Great Expectations validates one suite per rule. The rule's SQL is a query asset; its
+   suite expects ``select * from {batch} where is_failure`` to return no rows. GX pushes the
+   query down to DuckDB through ``DuckDBDatasource`` and reports the failing count.
+2. The runner writes every row of every rule (passes and failures) to
+   ``audit.reconciliation_results`` with ``insert … select`` and cross-checks the failing
+   count against GX's: the two must agree, or the run stops.
+
+``audit.reconciliation_results`` holds the latest run; ``audit.rule_runs`` one row per rule
+and run, for history.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from .catalogue import RESULT_COLUMNS, Rule, load_rules
+
+log = logging.getLogger(__name__)
+
+AUDIT_DDL = [
+    "create schema if not exists audit",
+    """
+    create table if not exists audit.reconciliation_results (
+        run_id varchar,
+        checked_at timestamp,
+        rule_id varchar,
+        severity varchar,
+        status varchar,
+        period varchar,
+        unit_code varchar,
+        project_code varchar,
+        scope_code varchar,
+        metric varchar,
+        expected_value decimal(24, 8),
+        actual_value decimal(24, 8),
+        difference decimal(24, 8),
+        suspect_unit_code varchar,
+        suspect_cause varchar,
+        detail varchar,
+        source_file varchar
+    )
+    """,
+    """
+    create table if not exists audit.rule_runs (
+        run_id varchar,
+        checked_at timestamp,
+        rule_id varchar,
+        severity varchar,
+        title varchar,
+        rows_checked bigint,
+        rows_failed bigint,
+        gx_success boolean,
+        duration_ms bigint
+    )
+    """,
+]
+
+
+@dataclass
+class RuleOutcome:
+    rule: Rule
+    rows_checked: int
+    rows_failed: int
+    gx_success: bool
+    failures: list[dict] = field(default_factory=list)  # the first failing rows, for metadata
+
+    @property
+    def passed(self) -> bool:
+        return self.rows_failed == 0
+
+
+@dataclass
+class ReconciliationRun:
+    run_id: str
+    checked_at: datetime
+    outcomes: list[RuleOutcome]
+
+    @property
+    def error_failures(self) -> list[RuleOutcome]:
+        return [o for o in self.outcomes if not o.passed and o.rule.severity == "error"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.error_failures
+
+
+def _gx_validate(db_path: Path, rules: Iterable[Rule]) -> dict[str, tuple[bool, int]]:
+    """GX verdict per rule: (success, failing row count), computed in DuckDB."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    from . import gx_duckdb  # noqa: F401  (registers the "duckdb" datasource type)
+
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_duckdb(name="warehouse", connection_string=f"duckdb:///{db_path}")
+    definitions = []
+    for rule in rules:
+        asset = source.add_query_asset(name=rule.rule_id, query=f"select * from ({rule.sql}) as rule_rows")
+        batch = asset.add_batch_definition_whole_table(rule.rule_id)
+        suite = context.suites.add(
+            gx.ExpectationSuite(
+                name=rule.rule_id,
+                expectations=[
+                    gx.expectations.UnexpectedRowsExpectation(
+                        unexpected_rows_query="select * from {batch} where is_failure",
+                        description=f"{rule.rule_id}: {rule.title}",
+                    )
+                ],
+            )
+        )
+        definitions.append(
+            context.validation_definitions.add(
+                gx.ValidationDefinition(name=rule.rule_id, data=batch, suite=suite)
+            )
+        )
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(name="reconciliation", validation_definitions=definitions, result_format="BASIC")
+    )
+    try:
+        result = checkpoint.run()
+    finally:
+        # release the database so this process can open it with its own configuration
+        source.get_execution_engine().close()
+        source.get_engine().dispose()
+    verdicts: dict[str, tuple[bool, int]] = {}
+    for validation in result.run_results.values():
+        (expectation,) = validation.results
+        if expectation.exception_info.get("raised_exception"):
+            raise RuntimeError(
+                f"{validation.suite_name}: GX could not evaluate the rule: "
+                f"{expectation.exception_info.get('exception_message')}"
+            )
+        verdicts[validation.suite_name] = (bool(expectation.success), int(expectation.result["observed_value"]))
+    return verdicts
+
+
+def run_rules(db_path: Path, rules: Iterable[Rule] | None = None, run_id: str | None = None) -> ReconciliationRun:
+    """Validate the rules with GX, then write their rows to the audit schema."""
+    rules = tuple(rules if rules is not None else load_rules())
+    run = ReconciliationRun(run_id or uuid.uuid4().hex[:12], datetime.now(UTC).replace(tzinfo=None), [])
+    started = time.perf_counter()
+    verdicts = _gx_validate(db_path, rules)
+    gx_ms = int((time.perf_counter() - started) * 1000)
+    cols = ", ".join(c for c in RESULT_COLUMNS if c != "is_failure")
+    with duckdb.connect(str(db_path)) as con:
+        for stmt in AUDIT_DDL:
+            con.execute(stmt)
+        con.execute("begin transaction")
+        con.execute("delete from audit.reconciliation_results")
+        for rule in rules:
+            t0 = time.perf_counter()
+            con.execute(
+                f"""
+                insert into audit.reconciliation_results
+                select
+                    ? as run_id, ? as checked_at, ? as rule_id, ? as severity,
+                    case when is_failure then 'fail' else 'pass' end as status,
+                    period, unit_code, project_code, scope_code, metric,
+                    expected_value, actual_value, actual_value - expected_value as difference,
+                    case when is_failure then suspect_unit_code end as suspect_unit_code,
+                    case when is_failure then suspect_cause end as suspect_cause,
+                    detail, source_file
+                from ({rule.sql}) as r
+                """,  # noqa: S608 (the rule SQL is ours, from expectations/rules)
+                [run.run_id, run.checked_at, rule.rule_id, rule.severity],
+            )
+            checked, failed = con.execute(
+                "select count(*), count(*) filter (status = 'fail') "
+                "from audit.reconciliation_results where rule_id = ?",
+                [rule.rule_id],
+            ).fetchone()
+            gx_success, gx_failed = verdicts[rule.rule_id]
+            if gx_failed != failed or gx_success != (failed == 0):
+                raise RuntimeError(
+                    f"{rule.rule_id}: GX counted {gx_failed} failing rows, the audit {failed}"
+                )
+            cursor = con.execute(
+                f"select {cols} from audit.reconciliation_results "  # noqa: S608
+                "where rule_id = ? and status = 'fail' order by abs(difference) desc nulls first, period, unit_code limit 20",
+                [rule.rule_id],
+            )
+            names = [d[0] for d in cursor.description]
+            failures = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            run.outcomes.append(RuleOutcome(rule, checked, failed, gx_success, failures))
+            con.execute(
+                "insert into audit.rule_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run.run_id,
+                    run.checked_at,
+                    rule.rule_id,
+                    rule.severity,
+                    rule.title,
+                    checked,
+                    failed,
+                    gx_success,
+                    gx_ms // max(len(rules), 1) + int((time.perf_counter() - t0) * 1000),
+                ],
+            )
+        con.execute("commit")
+    for o in run.outcomes:
+        log.info("%s %s: %d checked, %d failed", o.rule.rule_id, o.rule.severity, o.rows_checked, o.rows_failed)
+    return run

@@ -1,0 +1,93 @@
+"""Reconciliation: the rule catalogue runs once per build and each rule is an asset check
+on the mart it guards, with the failing rows as metadata."""
+
+
+import dagster as dg
+
+from expectations.catalogue import load_rules
+from expectations.runner import run_rules
+
+from ..resources import WarehouseResource
+from .dbt import model_key
+
+RECONCILIATION_KEY = dg.AssetKey(["audit", "reconciliation_results"])
+MARTS = ("fact_capital_arrival", "mart_unit_monthly", "dim_district", "dim_project", "dim_chain")
+
+
+@dg.asset(
+    key=RECONCILIATION_KEY,
+    deps=[model_key(m) for m in MARTS],
+    group_name="audit",
+    kinds={"great_expectations", "duckdb"},
+    description="audit.reconciliation_results: every rule of the catalogue, one row per thing checked",
+)
+def reconciliation_results(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    run = run_rules(warehouse.settings.build_path, run_id=context.run_id[:12])
+    return dg.MaterializeResult(
+        metadata={
+            "run_id": run.run_id,
+            "rules": len(run.outcomes),
+            "rules_failed": [o.rule.rule_id for o in run.outcomes if not o.passed],
+            "error_failures": sum(o.rows_failed for o in run.error_failures),
+        }
+    )
+
+
+def _markdown(rows: list[dict]) -> str:
+    if not rows:
+        return "no failing rows"
+    cols = ["period", "unit_code", "project_code", "metric", "expected_value", "actual_value", "suspect_cause", "detail"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        lines.append("| " + " | ".join("" if r.get(c) is None else str(r[c]) for c in cols) + " |")
+    return "\n".join(lines)
+
+
+RULES = load_rules()
+
+
+@dg.multi_asset_check(
+    name="reconciliation_rules",
+    specs=[
+        dg.AssetCheckSpec(
+            name=rule.check_name,
+            asset=model_key(rule.guards),
+            additional_deps=[RECONCILIATION_KEY],
+            description=f"{rule.rule_id} ({rule.severity}): {rule.title}",
+        )
+        for rule in RULES
+    ],
+)
+def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    """Report each rule's result from the latest reconciliation run."""
+    with warehouse.connect() as con:
+        run_id = con.execute("select max(run_id) from audit.reconciliation_results").fetchone()[0]
+        stats = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "select rule_id, rows_checked, rows_failed, gx_success from audit.rule_runs where run_id = ?",
+                [run_id],
+            ).fetchall()
+        }
+        for rule in RULES:
+            checked, failed, gx_success = stats.get(rule.rule_id, (0, None, False))
+            cursor = con.execute(
+                "select * from audit.reconciliation_results where rule_id = ? and status = 'fail' "
+                "order by abs(difference) desc nulls first, period, unit_code limit 20",
+                [rule.rule_id],
+            )
+            names = [d[0] for d in cursor.description]
+            failing = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            yield dg.AssetCheckResult(
+                check_name=rule.check_name,
+                asset_key=model_key(rule.guards),
+                passed=bool(gx_success) and failed == 0,
+                severity=dg.AssetCheckSeverity.ERROR if rule.severity == "error" else dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "rule_id": rule.rule_id,
+                    "run_id": run_id or "",
+                    "rows_checked": checked,
+                    "rows_failed": failed if failed is not None else -1,
+                    "failing_rows": dg.MetadataValue.md(_markdown(failing)),
+                },
+            )

@@ -1,0 +1,128 @@
+"""``zhaoshang``: the command line.
+
+- ``zhaoshang run``              land, build, reconcile and publish everything, in-process;
+- ``zhaoshang publish --force``  publish a held build deliberately, with a recorded reason;
+- ``zhaoshang prepare``          rebuild dbt's manifest (``make dev`` does this first);
+- ``zhaoshang generate-sample``  rewrite the seeded sample under ``raw/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .config import settings
+
+EXIT_HELD = 3
+
+
+def _env() -> None:
+    """Absolute paths for child processes (dbt) and quiet third parties."""
+    s = settings()
+    os.environ["ZS_RAW_DIR"] = str(s.raw_dir)
+    os.environ["ZS_DATA_DIR"] = str(s.data_dir)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _instance():
+    import dagster as dg
+
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def run_pipeline() -> int:
+    """Materialize every asset and run every check, in this process; print where results are."""
+    _env()
+    started = time.perf_counter()
+    from .definitions import WAREHOUSE_JOB, defs
+
+    definitions = defs()
+    job = definitions.resolve_job_def(WAREHOUSE_JOB)
+    with _instance() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+    elapsed = time.perf_counter() - started
+    s = settings()
+    if not result.success:
+        for event in result.all_events:
+            if event.is_failure:
+                print(event.message, file=sys.stderr)
+        print(f"run failed after {elapsed:.1f}s; see the Dagster logs (make dev)", file=sys.stderr)
+        return 1
+    return _report(s.warehouse_path, elapsed)
+
+
+def _report(path: Path, elapsed: float) -> int:
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        decision, reason, live = con.execute(
+            "select decision, reason, live_run_id from audit.publish_log order by published_at desc limit 1"
+        ).fetchone()
+        rules = con.execute(
+            "select rule_id, severity, rows_checked, rows_failed from audit.rule_runs "
+            "where run_id = (select max(run_id) from audit.reconciliation_results) order by rule_id"
+        ).fetchall()
+    print(f"\nZhaoshang warehouse: {decision} ({reason}) in {elapsed:.1f}s")
+    for rule_id, severity, checked, failed in rules:
+        mark = "ok  " if failed == 0 else "FAIL"
+        print(f"  {mark} {rule_id} [{severity}] {checked} checked, {failed} failed")
+    print(f"\n  published warehouse (BI reads this): {path}")
+    print("    schemas: marts (star schema, mart_unit_monthly), audit (reconciliation_results, publish_log)")
+    print(f"  build warehouse (landing, staging, intermediate): {settings().build_path}")
+    print(f"  live marts are from reconciliation run {live}")
+    return 0 if decision in ("published", "forced") else EXIT_HELD
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="zhaoshang", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="land, build, reconcile and publish everything")
+    pub = sub.add_parser("publish", help="publish the current build")
+    pub.add_argument("--force", action="store_true", help="publish even though error rules failed")
+    pub.add_argument("--reason", help="why (recorded in audit.publish_log); required with --force")
+    sub.add_parser("prepare", help="rebuild dbt's manifest")
+    gen = sub.add_parser("generate-sample", help="rewrite the seeded sample data")
+    gen.add_argument("--out", type=Path, default=Path("raw"))
+    gen.add_argument("--seed", type=int, default=20230630)
+    args = parser.parse_args(argv)
+
+    if args.command == "run":
+        return run_pipeline()
+    if args.command == "publish":
+        if args.force and not args.reason:
+            parser.error("--force needs --reason")
+        _env()
+        from .publish import publish
+
+        decision = publish(settings(), force_reason=args.reason if args.force else None)
+        print(f"{decision.decision}: {decision.reason}")
+        return 0 if decision.published else EXIT_HELD
+    if args.command == "prepare":
+        _env()
+        from .project import ensure_manifest
+
+        print(ensure_manifest(force=True))
+        return 0
+    if args.command == "generate-sample":
+        from .samplegen import generate
+
+        generate(args.out, seed=args.seed)
+        print(f"sample written to {args.out}")
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

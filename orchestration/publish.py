@@ -1,0 +1,138 @@
+"""Write, audit, publish: the build file becomes what BI reads only when it passes.
+
+The warehouse is built and checked in ``$ZS_DATA_DIR/build/warehouse.duckdb``. Publishing
+writes a fresh file next to the published one and renames it over
+``$ZS_DATA_DIR/warehouse.duckdb`` (an atomic replace on POSIX), so:
+
+- a BI tool that has the published file open keeps reading the old version undisturbed,
+  and one that opens it afterwards sees the new one; nobody sees a half-written file;
+- the build process never holds the published file open for writing, so it never locks
+  readers out (DuckDB lets one read-write process exclude all others);
+- the file is written with an old storage version (``PUBLISH_STORAGE_VERSION``) that the
+  DuckDB drivers in BI tools (≤ 1.5) can open.
+
+When an error-severity rule failed, the run is held: the new file carries the previous
+published marts unchanged and this run's ``audit`` schema, and ``audit.publish_log`` says
+which run's marts are live and why this one was held. An operator can publish a held run
+deliberately with a recorded reason (``zhaoshang publish --force --reason …``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from .config import Settings
+
+PUBLISH_STORAGE_VERSION = "v1.0.0"
+PUBLISHED_SCHEMAS = ("marts",)
+AUDIT_SCHEMA = "audit"
+
+
+@dataclass(frozen=True)
+class PublishDecision:
+    decision: str  # published | held | forced
+    run_id: str | None
+    live_run_id: str | None
+    reason: str
+    error_failures: int
+
+    @property
+    def published(self) -> bool:
+        return self.decision in ("published", "forced")
+
+
+def _quote(path: Path) -> str:
+    """A path as a SQL string literal (ATTACH takes no parameters). Paths are ours, not input."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = ? and table_schema = ? and table_type = 'BASE TABLE' order by 1",
+            [catalog, schema],
+        ).fetchall()
+    ]
+
+
+def _copy_schema(con: duckdb.DuckDBPyConnection, source: str, schema: str) -> None:
+    con.execute(f"create schema if not exists pub.{schema}")
+    for table in _tables(con, source, schema):
+        con.execute(f'create table pub.{schema}."{table}" as select * from {source}.{schema}."{table}"')  # noqa: S608 (catalog names)
+
+
+def publish(settings: Settings, *, force_reason: str | None = None, dagster_run_id: str | None = None) -> PublishDecision:
+    """Publish the build if it passed (or is forced), else hold it; always refresh the audit."""
+    build, target = settings.build_path, settings.warehouse_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {_quote(build)} as build (read_only)")
+        has_previous = target.exists()
+        if has_previous:
+            con.execute(f"attach {_quote(target)} as prev (read_only)")
+        run_id, failures = con.execute(
+            """
+            select
+                max(run_id),
+                count(*) filter (status = 'fail' and severity = 'error')
+            from build.audit.reconciliation_results
+            """
+        ).fetchone()
+        previous_log = []
+        if has_previous and "publish_log" in _tables(con, "prev", AUDIT_SCHEMA):
+            previous_log = con.execute("select * from prev.audit.publish_log").fetchall()
+        live_before = next((r[3] for r in reversed(previous_log) if r[3] is not None), None)
+        if run_id is None:
+            decision, reason = "held", "no reconciliation results in the build: checks did not run"
+        elif failures == 0:
+            decision, reason = "published", "every error-severity rule passed"
+        elif force_reason:
+            decision, reason = "forced", f"published by an operator despite {failures} failing rows: {force_reason}"
+        else:
+            decision, reason = "held", f"{failures} rows failed error-severity rules; previous marts stay live"
+        live_run_id = run_id if decision in ("published", "forced") else live_before
+
+        con.execute(f"attach {_quote(tmp)} as pub (storage_version '{PUBLISH_STORAGE_VERSION}')")
+        for schema in PUBLISHED_SCHEMAS:
+            if decision in ("published", "forced"):
+                _copy_schema(con, "build", schema)
+            elif has_previous:
+                _copy_schema(con, "prev", schema)
+        _copy_schema(con, "build", AUDIT_SCHEMA)
+        con.execute(
+            """
+            create table pub.audit.publish_log (
+                published_at timestamp, run_id varchar, decision varchar, live_run_id varchar,
+                reason varchar, error_failures bigint, dagster_run_id varchar
+            )
+            """
+        )
+        if previous_log:
+            con.executemany("insert into pub.audit.publish_log values (?, ?, ?, ?, ?, ?, ?)", previous_log)
+        con.execute(
+            "insert into pub.audit.publish_log values (?, ?, ?, ?, ?, ?, ?)",
+            [now, run_id, decision, live_run_id, reason, failures, dagster_run_id],
+        )
+        con.execute("detach pub")
+    finally:
+        con.close()
+    with tmp.open("rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, target)
+    dir_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return PublishDecision(decision, run_id, live_run_id, reason, failures)
