@@ -105,10 +105,13 @@ def _gx_validate(db_path: Path, rules: Iterable[Rule]) -> dict[str, tuple[bool, 
     from . import gx_duckdb  # noqa: F401  (registers the "duckdb" datasource type)
 
     context = gx.get_context(mode="ephemeral")
-    source = context.data_sources.add_duckdb(name="warehouse", connection_string=f"duckdb:///{db_path}")
+    source = context.data_sources.add_duckdb(
+        name="warehouse", connection_string=f"duckdb:///{db_path}"
+    )
     definitions = []
     for rule in rules:
-        asset = source.add_query_asset(name=rule.rule_id, query=f"select * from ({rule.sql}) as rule_rows")
+        query = f"select * from ({rule.sql}) as rule_rows"  # noqa: S608 (rule SQL is ours)
+        asset = source.add_query_asset(name=rule.rule_id, query=query)
         batch = asset.add_batch_definition_whole_table(rule.rule_id)
         suite = context.suites.add(
             gx.ExpectationSuite(
@@ -127,7 +130,9 @@ def _gx_validate(db_path: Path, rules: Iterable[Rule]) -> dict[str, tuple[bool, 
             )
         )
     checkpoint = context.checkpoints.add(
-        gx.Checkpoint(name="reconciliation", validation_definitions=definitions, result_format="BASIC")
+        gx.Checkpoint(
+            name="reconciliation", validation_definitions=definitions, result_format="BASIC"
+        )
     )
     try:
         result = checkpoint.run()
@@ -143,14 +148,21 @@ def _gx_validate(db_path: Path, rules: Iterable[Rule]) -> dict[str, tuple[bool, 
                 f"{validation.suite_name}: GX could not evaluate the rule: "
                 f"{expectation.exception_info.get('exception_message')}"
             )
-        verdicts[validation.suite_name] = (bool(expectation.success), int(expectation.result["observed_value"]))
+        verdicts[validation.suite_name] = (
+            bool(expectation.success),
+            int(expectation.result["observed_value"]),
+        )
     return verdicts
 
 
-def run_rules(db_path: Path, rules: Iterable[Rule] | None = None, run_id: str | None = None) -> ReconciliationRun:
+def run_rules(
+    db_path: Path, rules: Iterable[Rule] | None = None, run_id: str | None = None
+) -> ReconciliationRun:
     """Validate the rules with GX, then write their rows to the audit schema."""
     rules = tuple(rules if rules is not None else load_rules())
-    run = ReconciliationRun(run_id or uuid.uuid4().hex[:12], datetime.now(UTC).replace(tzinfo=None), [])
+    run = ReconciliationRun(
+        run_id or uuid.uuid4().hex[:12], datetime.now(UTC).replace(tzinfo=None), []
+    )
     started = time.perf_counter()
     verdicts = _gx_validate(db_path, rules)
     gx_ms = int((time.perf_counter() - started) * 1000)
@@ -211,5 +223,11 @@ def run_rules(db_path: Path, rules: Iterable[Rule] | None = None, run_id: str | 
             )
         con.execute("commit")
     for o in run.outcomes:
-        log.info("%s %s: %d checked, %d failed", o.rule.rule_id, o.rule.severity, o.rows_checked, o.rows_failed)
+        log.info(
+            "%s %s: %d checked, %d failed",
+            o.rule.rule_id,
+            o.rule.severity,
+            o.rows_checked,
+            o.rows_failed,
+        )
     return run

@@ -79,7 +79,9 @@ def _report(path: Path, elapsed: float) -> int:
         mark = "ok  " if failed == 0 else "FAIL"
         print(f"  {mark} {rule_id} [{severity}] {checked} checked, {failed} failed")
     print(f"\n  published warehouse (BI reads this): {path}")
-    print("    schemas: marts (star schema, mart_unit_monthly), audit (reconciliation_results, publish_log)")
+    print(
+        "    schemas: marts (star schema, mart_unit_monthly), audit (reconciliation_results, publish_log)"
+    )
     print(f"  build warehouse (landing, staging, intermediate): {settings().build_path}")
     print(f"  live marts are from reconciliation run {live}")
     return 0 if decision in ("published", "forced") else EXIT_HELD
@@ -111,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if decision.published else EXIT_HELD
     if args.command == "prepare":
         _env()
-        from .project import ensure_manifest
+        from .dbt_setup import ensure_manifest
 
         print(ensure_manifest(force=True))
         return 0

@@ -8,10 +8,6 @@ the monthly schedule, and the resources.
 
 from __future__ import annotations
 
-import shutil
-import sys
-from pathlib import Path
-
 import dagster as dg
 
 WAREHOUSE_JOB = "warehouse"
@@ -20,28 +16,23 @@ WAREHOUSE_JOB = "warehouse"
 MONTHLY_CRON = "0 6 6 * *"
 
 
-def _dbt_executable() -> str:
-    """The dbt installed beside this Python (the venv's), whether or not it is on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"
-
-
 @dg.definitions
 def defs() -> dg.Definitions:
-    from .project import ensure_manifest
+    from .dbt_setup import dbt_resource, ensure_manifest
 
     ensure_manifest()
-
-    from dagster_dbt import DbtCliResource
 
     from .assets.dbt import warehouse_models
     from .assets.landing import land_raw_files
     from .assets.publish import published_warehouse
     from .assets.reconciliation import reconciliation_results, reconciliation_rules
-    from .assets_dbt_project import dbt_project
     from .resources import WarehouseResource
 
-    job = dg.define_asset_job(WAREHOUSE_JOB, selection=dg.AssetSelection.all(), description="Land, build, reconcile, publish")
+    job = dg.define_asset_job(
+        WAREHOUSE_JOB,
+        selection=dg.AssetSelection.all(),
+        description="Land, build, reconcile, publish",
+    )
     return dg.Definitions(
         assets=[land_raw_files, warehouse_models, reconciliation_results, published_warehouse],
         asset_checks=[reconciliation_rules],
@@ -55,6 +46,6 @@ def defs() -> dg.Definitions:
                 default_status=dg.DefaultScheduleStatus.RUNNING,
             )
         ],
-        resources={"warehouse": WarehouseResource(), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())},
+        resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
         executor=dg.in_process_executor,
     )

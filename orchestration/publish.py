@@ -65,10 +65,13 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> list[s
 def _copy_schema(con: duckdb.DuckDBPyConnection, source: str, schema: str) -> None:
     con.execute(f"create schema if not exists pub.{schema}")
     for table in _tables(con, source, schema):
-        con.execute(f'create table pub.{schema}."{table}" as select * from {source}.{schema}."{table}"')  # noqa: S608 (catalog names)
+        copy = f'create table pub.{schema}."{table}" as select * from {source}.{schema}."{table}"'  # noqa: S608 (catalog names)
+        con.execute(copy)
 
 
-def publish(settings: Settings, *, force_reason: str | None = None, dagster_run_id: str | None = None) -> PublishDecision:
+def publish(
+    settings: Settings, *, force_reason: str | None = None, dagster_run_id: str | None = None
+) -> PublishDecision:
     """Publish the build if it passed (or is forced), else hold it; always refresh the audit."""
     build, target = settings.build_path, settings.warehouse_path
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -98,9 +101,15 @@ def publish(settings: Settings, *, force_reason: str | None = None, dagster_run_
         elif failures == 0:
             decision, reason = "published", "every error-severity rule passed"
         elif force_reason:
-            decision, reason = "forced", f"published by an operator despite {failures} failing rows: {force_reason}"
+            decision, reason = (
+                "forced",
+                f"published by an operator despite {failures} failing rows: {force_reason}",
+            )
         else:
-            decision, reason = "held", f"{failures} rows failed error-severity rules; previous marts stay live"
+            decision, reason = (
+                "held",
+                f"{failures} rows failed error-severity rules; previous marts stay live",
+            )
         live_run_id = run_id if decision in ("published", "forced") else live_before
 
         con.execute(f"attach {_quote(tmp)} as pub (storage_version '{PUBLISH_STORAGE_VERSION}')")
@@ -119,7 +128,9 @@ def publish(settings: Settings, *, force_reason: str | None = None, dagster_run_
             """
         )
         if previous_log:
-            con.executemany("insert into pub.audit.publish_log values (?, ?, ?, ?, ?, ?, ?)", previous_log)
+            con.executemany(
+                "insert into pub.audit.publish_log values (?, ?, ?, ?, ?, ?, ?)", previous_log
+            )
         con.execute(
             "insert into pub.audit.publish_log values (?, ?, ?, ?, ?, ?, ?)",
             [now, run_id, decision, live_run_id, reason, failures, dagster_run_id],

@@ -22,7 +22,8 @@ with summaries as (
 ),
 
 city as (
-    select * from summaries where unit_type = 'prefecture'
+    select * from summaries
+    where unit_type = 'prefecture'
 ),
 
 units as (

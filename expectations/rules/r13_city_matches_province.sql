@@ -5,23 +5,14 @@ guards: mart_unit_monthly
 title: The city's total from the detail forms = the province's published figure for the city; the province's total = sum of its prefectures
 */
 with city_detail as (
+    -- the city's YTD summed from the detail forms of its reporting units
     select
-        f.period,
-        d.prefecture_code,
-        m.metric,
-        sum(
-            case m.metric
-                when 'arrived_out_of_province' then f.arrived_out_of_province_ytd
-                when 'arrived_in_province' then f.arrived_in_province_ytd
-                else f.fdi_utilized_ytd
-            end
-        ) as ytd_value
-    from marts.fact_capital_arrival as f
-    inner join marts.dim_district as d on f.district_key = d.district_key
-    cross join (
-        select unnest(['arrived_out_of_province', 'arrived_in_province', 'fdi_utilized']) as metric
-    ) as m
-    group by f.period, d.prefecture_code, m.metric
+        period,
+        unit_code as prefecture_code,
+        metric,
+        ytd_value
+    from marts.mart_unit_monthly
+    where unit_type = 'prefecture'
 ),
 
 published as (
@@ -66,7 +57,7 @@ province_rows as (
         on
             p.period = parts.period
             and p.metric = parts.metric
-            and parts.parent_code = p.area_code
+            and p.area_code = parts.parent_code
             and parts.unit_type = 'prefecture'
     where p.unit_type = 'province'
     group by all

@@ -1,20 +1,20 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
-
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from ..assets_dbt_project import dbt_project
-
+from ..dbt_setup import dbt_project
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
     """Keys mirror the warehouse: ``landing/<table>`` for sources, ``<schema>/<model>`` for models."""
 
-    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
@@ -29,7 +29,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
 translator = WarehouseTranslator()
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, project=dbt_project)
+@dbt_assets(
+    manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, project=dbt_project
+)
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 

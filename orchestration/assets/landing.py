@@ -1,6 +1,5 @@
 """Ingestion: every file under ``ZS_RAW_DIR`` lands in the ``landing`` schema, incrementally."""
 
-
 import dagster as dg
 
 from ..ingest.landing import ROW_TABLES, load_raw

@@ -1,6 +1,5 @@
 """Publishing: the checked build replaces the published warehouse, or is held."""
 
-
 import dagster as dg
 
 from ..publish import publish

@@ -1,7 +1,6 @@
 """Reconciliation: the rule catalogue runs once per build and each rule is an asset check
 on the mart it guards, with the failing rows as metadata."""
 
-
 import dagster as dg
 
 from expectations.catalogue import load_rules
@@ -36,7 +35,16 @@ def reconciliation_results(context: dg.AssetExecutionContext, warehouse: Warehou
 def _markdown(rows: list[dict]) -> str:
     if not rows:
         return "no failing rows"
-    cols = ["period", "unit_code", "project_code", "metric", "expected_value", "actual_value", "suspect_cause", "detail"]
+    cols = [
+        "period",
+        "unit_code",
+        "project_code",
+        "metric",
+        "expected_value",
+        "actual_value",
+        "suspect_cause",
+        "detail",
+    ]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         lines.append("| " + " | ".join("" if r.get(c) is None else str(r[c]) for c in cols) + " |")
@@ -82,7 +90,9 @@ def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: Ware
                 check_name=rule.check_name,
                 asset_key=model_key(rule.guards),
                 passed=bool(gx_success) and failed == 0,
-                severity=dg.AssetCheckSeverity.ERROR if rule.severity == "error" else dg.AssetCheckSeverity.WARN,
+                severity=dg.AssetCheckSeverity.ERROR
+                if rule.severity == "error"
+                else dg.AssetCheckSeverity.WARN,
                 metadata={
                     "rule_id": rule.rule_id,
                     "run_id": run_id or "",

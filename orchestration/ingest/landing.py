@@ -40,7 +40,15 @@ REFERENCE_FILES = {
         "valid_to",
     ],
     "aliases": ["alias", "unit_code"],
-    "chains": ["scheme", "chain_code", "chain_name", "leader", "lead_department", "valid_from", "valid_to"],
+    "chains": [
+        "scheme",
+        "chain_code",
+        "chain_name",
+        "leader",
+        "lead_department",
+        "valid_from",
+        "valid_to",
+    ],
     "targets": ["year", "unit_code", "metric", "annual_target"],
 }
 
@@ -127,7 +135,15 @@ FILE_COLUMNS = [
     "loaded_at",
     "superseded_at",
 ]
-REJECTED_COLUMNS = ["submission_id", "source_file", "file_sha256", "reason", "detail", "expected", "loaded_at"]
+REJECTED_COLUMNS = [
+    "submission_id",
+    "source_file",
+    "file_sha256",
+    "reason",
+    "detail",
+    "expected",
+    "loaded_at",
+]
 
 _PERIOD = re.compile(r"^(20\d{2})-(0[1-9]|1[0-2])$")
 
@@ -236,7 +252,11 @@ def discover(raw_dir: Path) -> tuple[list[Candidate], list[Rejection]]:
             found.append(Candidate(path, rel, "published", period=path.stem))
         elif top in ("reference", "register", "submissions", "published"):
             problems.append(
-                Rejection(rel, "unexpected_location", "file is not where the submission contract puts files")
+                Rejection(
+                    rel,
+                    "unexpected_location",
+                    "file is not where the submission contract puts files",
+                )
             )
     return found, problems
 
@@ -287,13 +307,20 @@ class Loader:
             }
         )
         self.con.register("unit_labels", labels)
-        self.con.execute("create or replace table landing.ref_unit_labels as select * from unit_labels")
+        self.con.execute(
+            "create or replace table landing.ref_unit_labels as select * from unit_labels"
+        )
         self.con.unregister("unit_labels")
 
     # one file -------------------------------------------------------------------------
     def _land(self, cand: Candidate, sha: str) -> None:
         sid = submission_id(cand.rel, sha)
-        lineage = {"submission_id": sid, "source_file": cand.rel, "file_sha256": sha, "loaded_at": self.now}
+        lineage = {
+            "submission_id": sid,
+            "source_file": cand.rel,
+            "file_sha256": sha,
+            "loaded_at": self.now,
+        }
         file_row = {
             **lineage,
             "size_bytes": cand.path.stat().st_size,
@@ -318,7 +345,10 @@ class Loader:
         else:
             if cand.period is not None and not _PERIOD.match(cand.period):
                 raise Rejection(
-                    cand.rel, "bad_period", f"'{cand.period}' is not a month", expected="a YYYY-MM folder"
+                    cand.rel,
+                    "bad_period",
+                    f"'{cand.period}' is not a month",
+                    expected="a YYYY-MM folder",
                 )
             if cand.kind == "submission":
                 file_row["unit_code"] = self.units.resolve(cand.folder or "")
@@ -373,7 +403,9 @@ class Loader:
             if not any(x.strip() for x in row):
                 continue
             row += [""] * (len(header) - len(row))
-            out.append((n, {c: (row[i].strip() or None) for c, i in zip(expected, idx, strict=True)}))
+            out.append(
+                (n, {c: (row[i].strip() or None) for c, i in zip(expected, idx, strict=True)})
+            )
         return out
 
     def _table_rows(self, table: Table, lineage: dict, cand: Candidate) -> None:
@@ -391,7 +423,10 @@ class Loader:
         elif table.form == "form_s":
             extra = {"table_unit": table.table_unit}
         elif table.form == "register":
-            extra = {"filled_date": table.filled_date, "agreed_amount_unit": table.units.get("agreed_amount")}
+            extra = {
+                "filled_date": table.filled_date,
+                "agreed_amount_unit": table.units.get("agreed_amount"),
+            }
         elif table.form == "published":
             extra = {"period": cand.period, "ytd_unit": table.units.get("ytd")}
         keyed = KEY_COLUMNS.get(table.form, ())
@@ -435,7 +470,10 @@ class Loader:
                 batch = pa.Table.from_pylist([{c: r.get(c) for c in cols} for r in rows])
                 con.register("landing_batch", batch)
                 col_list = ", ".join(cols)
-                con.execute(f"insert into landing.{name} ({col_list}) select {col_list} from landing_batch")  # noqa: S608 (our identifiers)
+                insert = (
+                    f"insert into landing.{name} ({col_list}) select {col_list} from landing_batch"  # noqa: S608 (our identifiers)
+                )
+                con.execute(insert)
                 con.unregister("landing_batch")
             # a changed file supersedes the earlier versions at the same path
             if new_files:

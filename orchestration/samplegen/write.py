@@ -41,9 +41,20 @@ from .reference import (
 )
 
 METRIC_LABEL = {"oop": "省外产业到位资金", "inp": "省内市外到位资金", "fdi": "实际利用外资"}
-METRIC_STEM = {"oop": "arrived_out_of_province", "inp": "arrived_in_province", "fdi": "fdi_utilized"}
+METRIC_STEM = {
+    "oop": "arrived_out_of_province",
+    "inp": "arrived_in_province",
+    "fdi": "fdi_utilized",
+}
 # hundredths of the canonical unit -> value in the file's unit
-SCALE = {"亿元": 0.01, "万元": 100, "元": 1_000_000, "万美元": 0.01, "亿美元": 0.000001, "美元": 100}
+SCALE = {
+    "亿元": 0.01,
+    "万元": 100,
+    "元": 1_000_000,
+    "万美元": 0.01,
+    "亿美元": 0.000001,
+    "美元": 100,
+}
 COUNT_ROWS = [
     ("新签约项目", "个"),
     ("新签约协议投资额", "亿元"),
@@ -71,7 +82,9 @@ STYLES = [
 
 def _num(hundredths: int, unit: str) -> float | int:
     v = hundredths * SCALE[unit]
-    return int(round(v)) if unit in ("万元", "元", "美元") else round(v, 2 if unit != "亿美元" else 6)
+    return (
+        int(round(v)) if unit in ("万元", "元", "美元") else round(v, 2 if unit != "亿美元" else 6)
+    )
 
 
 def _ytd_label(period: str) -> str:
@@ -81,6 +94,11 @@ def _ytd_label(period: str) -> str:
 
 def _cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _upto(d: date | None, day: date) -> date | None:
+    """A milestone date as the register knows it on ``day``: empty until reached."""
+    return d if d and d <= day else None
 
 
 def _filled_on(period: str) -> date:
@@ -129,7 +147,9 @@ def write_csv(path: Path, sheet: Sheet, encoding: str) -> None:
     with path.open("w", encoding=encoding, newline="") as f:
         w = csv.writer(f)
         for row in sheet.rows:
-            w.writerow(["" if v is None else (v.isoformat() if isinstance(v, date) else v) for v in row])
+            w.writerow(
+                ["" if v is None else (v.isoformat() if isinstance(v, date) else v) for v in row]
+            )
 
 
 class SampleWriter:
@@ -185,7 +205,15 @@ class SampleWriter:
         with (ref / "chains.csv").open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
             w.writerow(
-                ["scheme", "chain_code", "chain_name", "leader", "lead_department", "valid_from", "valid_to"]
+                [
+                    "scheme",
+                    "chain_code",
+                    "chain_name",
+                    "leader",
+                    "lead_department",
+                    "valid_from",
+                    "valid_to",
+                ]
             )
             for scheme, (start, end, chains) in SCHEMES.items():
                 for code, name, leader, dept in chains:
@@ -216,7 +244,10 @@ class SampleWriter:
 
     # register -------------------------------------------------------------------------
     def write_register(self) -> None:
-        for year, scheme, filled in ((2022, "KM2022", date(2022, 12, 31)), (2023, "KM2023", date(2023, 12, 31))):
+        for year, scheme, filled in (
+            (2022, "KM2022", date(2022, 12, 31)),
+            (2023, "KM2023", date(2023, 12, 31)),
+        ):
             chain_name = {c[0]: c[1] for c in SCHEMES[scheme][2]}
             chain_of = {i[0]: (i[2] if scheme == "KM2022" else i[3]) for i in INDUSTRIES}
             units = {u.code: u for u in all_units()}
@@ -245,9 +276,6 @@ class SampleWriter:
                 if p.signed > filled:
                     continue
 
-                def upto(d: date | None) -> date | None:
-                    return d if d and d <= filled else None
-
                 unit = units[p.unit_by_year[year]]
                 # clerks write the unit's short name about half the time
                 unit_label = unit.aliases[0] if unit.aliases and int(p.code[-1]) % 2 else unit.name
@@ -263,9 +291,9 @@ class SampleWriter:
                     unit_label,
                     units[p.park].name if p.park else "",
                     round(p.agreed_fen / 100, 2),
-                    upto(p.signed),
-                    upto(p.started),
-                    upto(p.produced),
+                    _upto(p.signed, filled),
+                    _upto(p.started, filled),
+                    _upto(p.produced, filled),
                     units[p.transferred_from].name if moved else "",
                     p.transferred_on if moved else None,
                 )
@@ -294,7 +322,10 @@ class SampleWriter:
             cols = []
             for metric in METRICS:
                 u = fu if metric == "fdi" else mu
-                cols += [f"{METRIC_LABEL[metric]}-本月（{u}）", f"{METRIC_LABEL[metric]}-累计（{u}）"]
+                cols += [
+                    f"{METRIC_LABEL[metric]}-本月（{u}）",
+                    f"{METRIC_LABEL[metric]}-累计（{u}）",
+                ]
             sheet.add("序号", "项目编号", "项目名称", *cols, "备注")
         elif st.kind == "csv-bom":
             sheet.add(f"单位：{mu}、{fu}")
@@ -326,7 +357,13 @@ class SampleWriter:
         sheet.add("合计", "", "", *total_cells, "")
         sheet.add("")
         sheet.add(
-            f"填报单位：{unit.name}投资促进局", "", "填报人：张明", "", "审核人：李华", "", f"填报日期：{_cn_date(_filled_on(period))}"
+            f"填报单位：{unit.name}投资促进局",
+            "",
+            "填报人：张明",
+            "",
+            "审核人：李华",
+            "",
+            f"填报日期：{_cn_date(_filled_on(period))}",
         )
         return sheet
 
@@ -382,7 +419,10 @@ class SampleWriter:
             dec_ooc = dec["oop"][1] + dec["inp"][1]
             oop_share = dec["oop"][1] / dec_ooc if dec_ooc else 0.5
             oop = round(out_of_city * oop_share)
-            ratio = {"oop": oop / max(dec["oop"][1], 1), "inp": (out_of_city - oop) / max(dec["inp"][1], 1)}
+            ratio = {
+                "oop": oop / max(dec["oop"][1], 1),
+                "inp": (out_of_city - oop) / max(dec["inp"][1], 1),
+            }
             ratio["fdi"] = fdi / max(dec["fdi"][1], 1)
         else:
             growth = 1.05 + (sum(map(ord, unit_code)) % 30) / 100  # stable per unit
@@ -398,7 +438,16 @@ class SampleWriter:
         sheet = Sheet("主要指标汇总表")
         sheet.add(f"{unit_name}{year}年1-{int(period[5:])}月招商引资主要指标汇总表")
         sheet.add("")
-        sheet.add("指标", "单位", "本月", _ytd_label(period), "上年同期累计", "同比增长(%)", "年度目标", "完成率(%)")
+        sheet.add(
+            "指标",
+            "单位",
+            "本月",
+            _ytd_label(period),
+            "上年同期累计",
+            "同比增长(%)",
+            "年度目标",
+            "完成率(%)",
+        )
         if unit_code == CITY[0]:
             amounts = {metric: [0, 0] for metric in METRICS}
             for u in REPORTING_UNITS:
@@ -429,16 +478,28 @@ class SampleWriter:
         for label, u in COUNT_ROWS:
             (month, ytd), ly = this[label], prev[label][1]
             if u == "亿元":
-                month, ytd, ly = _num(month, st.money_unit), _num(ytd, st.money_unit), _num(ly, st.money_unit)
+                month, ytd, ly = (
+                    _num(month, st.money_unit),
+                    _num(ytd, st.money_unit),
+                    _num(ly, st.money_unit),
+                )
                 u = st.money_unit
             yoy = round((ytd - ly) / ly * 100, 2) if ly else "—"
             sheet.add(f"{label}", u, month, ytd, ly, yoy, "", "")
         sheet.add("")
-        sheet.add(f"填报单位：{unit_name}", "", "填报人：王芳", "", f"填报日期：{_cn_date(_filled_on(period))}")
+        sheet.add(
+            f"填报单位：{unit_name}",
+            "",
+            "填报人：王芳",
+            "",
+            f"填报日期：{_cn_date(_filled_on(period))}",
+        )
         return sheet
 
     # output -------------------------------------------------------------------------------
-    def _emit(self, folder: Path, stem: str, csv_stem: str, sheet: Sheet, style: Style, filled: date) -> None:
+    def _emit(
+        self, folder: Path, stem: str, csv_stem: str, sheet: Sheet, style: Style, filled: date
+    ) -> None:
         if style.kind.startswith("xlsx"):
             sheets = [sheet]
             if style.kind == "xlsx-flat":
@@ -469,12 +530,33 @@ class SampleWriter:
                         continue
                     folder = base / self.folder_name(u, i)
                     st = self.style[u.code]
-                    self._emit(folder, "到位资金明细表", f"{m}月明细", self.form_a(u, period), st, filled)
-                    self._emit(folder, "主要指标汇总表", "汇总表", self.form_s(u.code, u.name, period), st, filled)
+                    self._emit(
+                        folder, "到位资金明细表", f"{m}月明细", self.form_a(u, period), st, filled
+                    )
+                    self._emit(
+                        folder,
+                        "主要指标汇总表",
+                        "汇总表",
+                        self.form_s(u.code, u.name, period),
+                        st,
+                        filled,
+                    )
                 for p in PARKS:
-                    self._emit(base / p.name, "到位资金明细表", "", self.form_a(p, period), self.style[p.code], filled)
+                    self._emit(
+                        base / p.name,
+                        "到位资金明细表",
+                        "",
+                        self.form_a(p, period),
+                        self.style[p.code],
+                        filled,
+                    )
                 self._emit(
-                    base / CITY[1], "主要指标汇总表", "", self.form_s(CITY[0], CITY[1], period), STYLES[0], filled
+                    base / CITY[1],
+                    "主要指标汇总表",
+                    "",
+                    self.form_s(CITY[0], CITY[1], period),
+                    STYLES[0],
+                    filled,
                 )
                 self._write_published(period)
 
@@ -482,8 +564,8 @@ class SampleWriter:
         """省级通报: the province's YTD per prefecture; Kunming's equals the city's own total."""
         city = {metric: [0, 0] for metric in METRICS}
         for u in REPORTING_UNITS:
-            for metric, (a, b) in self.m.unit_amounts(u.code, period).items():
-                city[metric][1] += b
+            for metric, (_month, ytd) in self.m.unit_amounts(u.code, period).items():
+                city[metric][1] += ytd
         last = self._last_year(CITY[0], period)
         rows = []
         totals = {"oop": [0, 0], "fdi": [0, 0]}
@@ -505,9 +587,18 @@ class SampleWriter:
             w.writerow(["州市", "指标", _ytd_label(period), "同比增长(%)"])
             for metric in ("oop", "fdi"):
                 ytd, ly = totals[metric]
-                w.writerow([PROVINCE[1], METRIC_LABEL[metric], f"{ytd / 100:.2f}", f"{(ytd - ly) / ly * 100:.2f}"])
+                w.writerow(
+                    [
+                        PROVINCE[1],
+                        METRIC_LABEL[metric],
+                        f"{ytd / 100:.2f}",
+                        f"{(ytd - ly) / ly * 100:.2f}",
+                    ]
+                )
             for name, metric, ytd, ly in rows:
-                w.writerow([name, METRIC_LABEL[metric], f"{ytd / 100:.2f}", f"{(ytd - ly) / ly * 100:.2f}"])
+                w.writerow(
+                    [name, METRIC_LABEL[metric], f"{ytd / 100:.2f}", f"{(ytd - ly) / ly * 100:.2f}"]
+                )
 
 
 def generate(out: Path, seed: int = 20230630) -> None:
@@ -525,7 +616,9 @@ def summary(model: SampleModel) -> dict[str, float]:
     """The calibrated figures, for the README and tests."""
     h1 = "2023-06"
     oop = sum(model.ytd(p, h1) for p in model.projects if p.money == "oop")
-    ind = sum(model.ytd(p, h1) for p in model.projects if p.money == "oop" and is_industrial(p.industry))
+    ind = sum(
+        model.ytd(p, h1) for p in model.projects if p.money == "oop" and is_industrial(p.industry)
+    )
     return {"oop_2023_06": oop / 100, "industrial_2023_06": ind / 100}
 
 

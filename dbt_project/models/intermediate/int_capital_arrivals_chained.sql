@@ -1,15 +1,20 @@
 -- Current form A rows of reporting units (counties and zones; parks are not added again),
 -- with the month amount derived from YTD: YTD is authoritative, month = YTD(m) - YTD(m-1)
 -- within the same project, unit and year; January (or a project's first month) = YTD.
-with arrivals as (
+-- 先进库、后有数: money counts only for projects in the register; rule R07 reports the rest.
+with registered as (
+    select distinct project_code from {{ ref('stg_register__projects') }}
+),
+
+arrivals as (
     select arrivals.*
     from {{ ref('stg_forms__capital_arrivals') }} as arrivals
     inner join {{ ref('stg_reference__units') }} as units
         on arrivals.unit_code = units.unit_code
+    inner join registered on arrivals.project_code = registered.project_code
     where
         arrivals.is_current_submission
         and units.is_reporting_unit
-        and arrivals.project_code is not null
 )
 
 select

@@ -18,14 +18,14 @@ metrics as (
 
 unit_ytd as (
     select
-        period,
-        unit_code,
-        metric,
+        facts.period,
+        facts.unit_code,
+        metrics.metric,
         sum(
-            case metric
-                when 'arrived_out_of_province' then arrived_out_of_province_ytd
-                when 'arrived_in_province' then arrived_in_province_ytd
-                else fdi_utilized_ytd
+            case metrics.metric
+                when 'arrived_out_of_province' then facts.arrived_out_of_province_ytd
+                when 'arrived_in_province' then facts.arrived_in_province_ytd
+                else facts.fdi_utilized_ytd
             end
         ) as ytd_value
     from facts

@@ -1,0 +1,83 @@
+"""Shared fixtures: copies of the sample and warehouses built from them by the real pipeline."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "raw"
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+@dataclass
+class Built:
+    raw: Path
+    data: Path
+    exit_code: int
+
+    @property
+    def published(self) -> Path:
+        return self.data / "warehouse.duckdb"
+
+    @property
+    def build(self) -> Path:
+        return self.data / "build" / "warehouse.duckdb"
+
+    def query(self, sql: str, params: list | None = None, build: bool = False) -> list[tuple]:
+        with duckdb.connect(str(self.build if build else self.published), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def failures(self, rule_id: str) -> list[dict]:
+        with duckdb.connect(str(self.published), read_only=True) as con:
+            cur = con.execute(
+                "select * from audit.reconciliation_results where rule_id = ? and status = 'fail'",
+                [rule_id],
+            )
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def run_warehouse(raw: Path, data: Path, monkeypatch: pytest.MonkeyPatch | None = None) -> Built:
+    """The whole pipeline (the Dagster job, in-process), on the given folders."""
+    from orchestration.cli import run_pipeline
+
+    env = {"ZS_RAW_DIR": str(raw), "ZS_DATA_DIR": str(data)}
+    saved = {k: os.environ.get(k) for k in [*env, "DAGSTER_HOME"]}
+    os.environ.update(env)
+    os.environ.pop("DAGSTER_HOME", None)  # ephemeral Dagster instance per test run
+    try:
+        code = run_pipeline()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return Built(raw, data, code)
+
+
+def copy_sample(dest: Path) -> Path:
+    shutil.copytree(SAMPLE, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def clean_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The sample, untouched, built once for the session."""
+    root = tmp_path_factory.mktemp("clean")
+    return run_warehouse(copy_sample(root / "raw"), root / "data")
+
+
+@pytest.fixture
+def broken_sample(tmp_path: Path) -> Iterator[Path]:
+    """A private copy of the sample for a test to break."""
+    yield copy_sample(tmp_path / "raw")

@@ -1,0 +1,158 @@
+"""The whole pipeline on the sample: what `make run` produces, checked against the sources."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from .conftest import Built, run_warehouse
+
+IMPLEMENTED = {"R02", "R03", "R04", "R07", "R12", "R13"}
+
+
+def test_sample_builds_and_publishes(clean_build: Built) -> None:
+    assert clean_build.exit_code == 0
+    (decision,) = clean_build.query(
+        "select decision from audit.publish_log order by published_at desc limit 1"
+    )[0]
+    assert decision == "published"
+
+
+def test_city_out_of_province_ytd_2023_06_is_the_published_646_66(clean_build: Built) -> None:
+    (total,) = clean_build.query(
+        "select round(sum(arrived_out_of_province_ytd), 2) from marts.fact_capital_arrival where period = '2023-06'"
+    )[0]
+    assert float(total) == 646.66
+
+
+def test_sample_reproduces_the_other_published_figures(clean_build: Built) -> None:
+    (industrial,) = clean_build.query(
+        """
+        select round(sum(f.arrived_out_of_province_ytd), 2)
+        from marts.fact_capital_arrival as f join marts.dim_project as p using (project_key)
+        where f.period = '2023-06' and p.is_industrial
+        """
+    )[0]
+    assert float(industrial) == 286.13
+    (majors,) = clean_build.query(
+        "select count(*) from marts.dim_project where is_major and signed_date between '2023-01-01' and '2023-06-30'"
+    )[0]
+    assert majors == 23
+    city = dict(
+        (metric, (float(ytd), yoy))
+        for metric, ytd, yoy in clean_build.query(
+            "select metric, ytd_value, yoy_growth_pct from marts.mart_unit_monthly "
+            "where period = '2023-06' and unit_code = '530100'"
+        )
+    )
+    assert city["arrived_out_of_province"] == (646.66, 19.37)
+    assert city["fdi_utilized"] == (32000.0, 91.9)
+
+
+def test_every_implemented_rule_ran_and_passed(clean_build: Built) -> None:
+    rows = clean_build.query(
+        "select rule_id, rows_checked, rows_failed, gx_success from audit.rule_runs "
+        "where run_id = (select max(run_id) from audit.reconciliation_results)"
+    )
+    assert {r[0] for r in rows} >= IMPLEMENTED
+    for rule_id, checked, failed, gx_success in rows:
+        assert checked > 0, rule_id
+        assert failed == 0, rule_id
+        assert gx_success, rule_id
+    statuses = clean_build.query(
+        "select distinct status, suspect_cause from audit.reconciliation_results"
+    )
+    assert statuses == [("pass", None)]
+
+
+def test_fact_grain_keys_and_no_park_double_count(clean_build: Built) -> None:
+    rows, nulls, parks = clean_build.query(
+        """
+        select
+            count(*),
+            count(*) filter (district_key is null or project_key is null or date_key is null),
+            count(*) filter (unit_code like '%P%')
+        from marts.fact_capital_arrival
+        """
+    )[0]
+    assert rows > 5000
+    assert nulls == 0
+    assert parks == 0
+
+
+def test_every_landed_row_keeps_its_lineage(clean_build: Built) -> None:
+    for table in ("form_a_rows", "form_s_rows", "register_rows", "province_figures", "ref_units"):
+        (missing,) = clean_build.query(
+            f"select count(*) from landing.{table} where source_file is null or sheet is null "  # noqa: S608
+            "or row_number is null or length(file_sha256) <> 64 or loaded_at is null",
+            build=True,
+        )[0]
+        assert missing == 0, table
+
+
+def _marts_fingerprint(path) -> dict[str, str]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
+        out = {}
+        for t in tables:
+            rows = con.execute(f"select * from marts.{t} order by all").fetchall()  # noqa: S608
+            out[t] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        return out
+
+
+def test_running_twice_leaves_identical_marts(clean_build: Built, tmp_path) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(clean_build.data, data)
+    before = _marts_fingerprint(data / "warehouse.duckdb")
+    again = run_warehouse(clean_build.raw, data)
+    assert again.exit_code == 0
+    assert _marts_fingerprint(data / "warehouse.duckdb") == before
+    assert len(before) == 7
+    # nothing was landed twice
+    (files,) = again.query("select count(*) from landing.files", build=True)[0]
+    assert files == sum(1 for p in clean_build.raw.rglob("*") if p.is_file())
+
+
+def test_published_file_opens_in_the_duckdb_bi_tools_ship(clean_build: Built, tmp_path) -> None:
+    """BI drivers bundle DuckDB <= 1.5: the published file must open there, read-only."""
+    target = tmp_path / "old_duckdb"
+    pip = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--target",
+            str(target),
+            "duckdb==1.1.3",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if pip.returncode != 0:
+        pytest.skip(f"cannot install duckdb 1.1.3 here: {pip.stderr[-300:]}")
+    code = (
+        "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+        'print(duckdb.__version__, c.execute("select round(sum(arrived_out_of_province_ytd), 2) '
+        "from marts.fact_capital_arrival where period = '2023-06'\").fetchone()[0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(clean_build.published)],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(target)},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1.1.3", "646.66"]

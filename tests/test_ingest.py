@@ -1,0 +1,143 @@
+"""The loader on real files: every sample style parses to the same columns; bad files are
+set aside with a reason while the rest loads; loading is incremental by content."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from orchestration.ingest.forms import FORM_A_VALUES, parse
+from orchestration.ingest.landing import load_raw
+from orchestration.ingest.reading import Rejection, read_grids
+
+from .conftest import SAMPLE
+
+JUNE = SAMPLE / "submissions" / "2023-06"
+
+
+@pytest.mark.parametrize(
+    ("folder", "name", "money_unit"),
+    [
+        ("五华区", "到位资金明细表.xlsx", "亿元"),  # two-row merged header, unit row
+        ("530103", "到位资金明细表.xlsx", "万元"),  # flattened, units in headers, form on 2nd sheet
+        ("官渡区", "6月明细.csv", "万元"),  # UTF-8 with BOM
+        ("西山区", "6月明细.csv", "亿元"),  # GBK
+    ],
+)
+def test_every_form_a_style_maps_to_the_same_columns(
+    folder: str, name: str, money_unit: str
+) -> None:
+    path = JUNE / folder / name
+    table = parse(read_grids(path, name), name)
+    assert table.form == "form_a"
+    assert set(FORM_A_VALUES) <= set(table.columns)
+    assert table.units["arrived_out_of_province_ytd"] == money_unit
+    assert table.units["fdi_utilized_ytd"] == "万美元"
+    assert table.filled_date == "2023-07-05"
+    codes = [dict(zip(table.columns, r[1], strict=True))["project_code"] for r in table.rows]
+    assert codes and all(c and c.startswith("KM") for c in codes)  # no 合计, title or footer rows
+
+
+def test_traditional_script_and_full_width_headers(tmp_path: Path) -> None:
+    path = tmp_path / "明細.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["安寧市2023年1－6月到位資金明細表"])
+        w.writerow(["單位：萬元"])
+        w.writerow(
+            [
+                "序號",
+                "項目編號",
+                "項目名稱",
+                "省外產業到位資金（本月）",
+                "省外產業到位資金（１－６月累計）",
+                "備註",
+            ]
+        )
+        w.writerow(["1", "KM20210001", "甲", "１２３．４", "1,234.5", ""])
+        w.writerow(["合計", "", "", "123.4", "1234.5", ""])
+    table = parse(read_grids(path, path.name), path.name)
+    assert table.form == "form_a"
+    assert {"project_code", "arrived_out_of_province_month", "arrived_out_of_province_ytd"} <= set(
+        table.columns
+    )
+    assert table.units["arrived_out_of_province_ytd"] == "万元"
+    assert len(table.rows) == 1
+
+
+def test_a_sheet_without_a_known_header_is_refused_with_what_was_expected(tmp_path: Path) -> None:
+    path = tmp_path / "notes.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["随便写点", "不是报表"])
+    wb.save(path)
+    with pytest.raises(Rejection) as err:
+        parse(read_grids(path, "x/notes.xlsx"), "x/notes.xlsx")
+    assert err.value.reason == "unknown_form"
+    assert "到位资金明细表" in (err.value.expected or "")
+
+
+def _tree_hash(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        h.update(p.relative_to(root).as_posix().encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture
+def small_raw(tmp_path: Path) -> Path:
+    """Reference data, the register and one month of the sample."""
+    raw = tmp_path / "raw"
+    for sub in ("reference", "register"):
+        shutil.copytree(SAMPLE / sub, raw / sub)
+    shutil.copytree(JUNE, raw / "submissions" / "2023-06")
+    return raw
+
+
+def test_bad_files_are_set_aside_and_the_rest_loads(small_raw: Path, tmp_path: Path) -> None:
+    june = small_raw / "submissions" / "2023-06"
+    (june / "五华区" / "到位资金明细表（坏）.xlsx").write_bytes(b"\x00garbage" * 100)
+    (june / "不存在区").mkdir()
+    shutil.copy(june / "西山区" / "6月明细.csv", june / "不存在区" / "6月明细.csv")
+    (small_raw / "submissions" / "2023-13" / "西山区").mkdir(parents=True)
+    shutil.copy(
+        june / "西山区" / "6月明细.csv", small_raw / "submissions" / "2023-13" / "西山区" / "x.csv"
+    )
+    before = _tree_hash(small_raw)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        report = load_raw(con, small_raw)
+        rejected = dict(
+            con.execute("select reason, source_file from landing.rejected_files").fetchall()
+        )
+        loaded = con.execute("select count(*) from landing.files where kind = 'form_a'").fetchone()[
+            0
+        ]
+    assert report.rejected == 3
+    assert rejected.keys() == {"unreadable", "unknown_unit", "bad_period"}
+    assert loaded == 27  # 20 reporting units + 7 parks, none lost to the bad files
+    assert _tree_hash(small_raw) == before  # nothing under raw/ is modified
+
+
+def test_loading_is_incremental_and_a_changed_file_supersedes_the_old(
+    small_raw: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "w.duckdb"
+    with duckdb.connect(str(db)) as con:
+        first = load_raw(con, small_raw)
+        again = load_raw(con, small_raw)
+        assert again.landed == 0 and again.skipped == first.landed
+        path = small_raw / "submissions" / "2023-06" / "西山区" / "6月明细.csv"
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
+        third = load_raw(con, small_raw)
+        assert (third.landed, third.superseded) == (1, 1)
+        versions = con.execute(
+            "select count(*), count(superseded_at) from landing.files where source_file like '%西山区/6月明细.csv'"
+        ).fetchone()
+    assert versions == (2, 1)
