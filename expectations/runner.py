@@ -101,10 +101,12 @@ def _gx_validate(db_path: Path, rules: Iterable[Rule]) -> dict[str, tuple[bool, 
     """GX verdict per rule: (success, failing row count), computed in DuckDB."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     from . import gx_duckdb  # noqa: F401  (registers the "duckdb" datasource type)
 
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_duckdb(
         name="warehouse", connection_string=f"duckdb:///{db_path}"
     )

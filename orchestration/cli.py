@@ -1,6 +1,7 @@
 """``zhaoshang``: the command line.
 
-- ``zhaoshang run``              land, build, reconcile and publish everything, in-process;
+- ``zhaoshang run``              land, build, reconcile and publish everything, in-process
+                                 (``--full-refresh`` rebuilds incremental models from scratch);
 - ``zhaoshang publish --force``  publish a held build deliberately, with a recorded reason;
 - ``zhaoshang prepare``          rebuild dbt's manifest (``make dev`` does this first);
 - ``zhaoshang generate-sample``  rewrite the seeded sample under ``raw/``.
@@ -38,7 +39,7 @@ def _instance():
     return dg.DagsterInstance.ephemeral()
 
 
-def run_pipeline() -> int:
+def run_pipeline(full_refresh: bool = False) -> int:
     """Materialize every asset and run every check, in this process; print where results are."""
     _env()
     started = time.perf_counter()
@@ -50,7 +51,10 @@ def run_pipeline() -> int:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                "ops": {"warehouse_models": {"config": {"full_refresh": full_refresh}}},
+            },
         )
     elapsed = time.perf_counter() - started
     s = settings()
@@ -58,7 +62,11 @@ def run_pipeline() -> int:
         for event in result.all_events:
             if event.is_failure:
                 print(event.message, file=sys.stderr)
-        print(f"run failed after {elapsed:.1f}s; see the Dagster logs (make dev)", file=sys.stderr)
+        print(
+            f"run failed after {elapsed:.1f}s; see the Dagster logs (make dev). If a model's columns "
+            "changed since the last build, run `zhaoshang run --full-refresh` once.",
+            file=sys.stderr,
+        )
         return 1
     return _report(s.warehouse_path, elapsed)
 
@@ -90,7 +98,10 @@ def _report(path: Path, elapsed: float) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="zhaoshang", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="land, build, reconcile and publish everything")
+    run = sub.add_parser("run", help="land, build, reconcile and publish everything")
+    run.add_argument(
+        "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
+    )
     pub = sub.add_parser("publish", help="publish the current build")
     pub.add_argument("--force", action="store_true", help="publish even though error rules failed")
     pub.add_argument("--reason", help="why (recorded in audit.publish_log); required with --force")
@@ -101,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "run":
-        return run_pipeline()
+        return run_pipeline(full_refresh=args.full_refresh)
     if args.command == "publish":
         if args.force and not args.reason:
             parser.error("--force needs --reason")
@@ -126,5 +137,20 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def entry() -> None:
+    """Console-script entry: exit as soon as the work is done.
+
+    Skips interpreter teardown, where DuckDB 2.0's nanobind bindings print a spurious
+    "leaked functions" report when other libraries still hold DuckDB objects.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    from multiprocessing import util
+
+    util._exit_function()  # release the semaphores dbt's adapter made, as a normal exit would
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -81,3 +81,24 @@ def clean_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
 def broken_sample(tmp_path: Path) -> Iterator[Path]:
     """A private copy of the sample for a test to break."""
     yield copy_sample(tmp_path / "raw")
+
+
+# DuckDB 2.0's nanobind bindings print a "leaked functions" report at interpreter teardown
+# when other libraries (GX, SQLAlchemy, Arrow) still hold DuckDB objects. It is noise that
+# would follow pytest's summary line; end the process once pytest is done with it.
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _EXIT_STATUS and not os.environ.get("ZS_KEEP_TEARDOWN"):
+        import sys
+        from multiprocessing import util
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        util._exit_function()  # release dbt's semaphores as a normal exit would
+        os._exit(_EXIT_STATUS[-1])

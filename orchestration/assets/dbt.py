@@ -29,11 +29,20 @@ class WarehouseTranslator(DagsterDbtTranslator):
 translator = WarehouseTranslator()
 
 
+class DbtBuildConfig(dg.Config):
+    """``full_refresh`` rebuilds incremental models from scratch (after their columns changed)."""
+
+    full_refresh: bool = False
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, project=dbt_project
 )
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+def warehouse_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+):
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    yield from dbt.cli(args, context=context).stream()
 
 
 def model_key(name: str) -> dg.AssetKey:

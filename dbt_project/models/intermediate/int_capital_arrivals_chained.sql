@@ -2,6 +2,9 @@
 -- with the month amount derived from YTD: YTD is authoritative, month = YTD(m) - YTD(m-1)
 -- within the same project, unit and year; January (or a project's first month) = YTD.
 -- 先进库、后有数: money counts only for projects in the register; rule R07 reports the rest.
+-- A view, so that the fact's incremental filter on report_year reaches the source rows.
+{{ config(materialized='view') }}
+
 with registered as (
     select distinct project_code from {{ ref('stg_register__projects') }}
 ),

@@ -1,8 +1,54 @@
 -- Grain: one row per project x reporting unit x month, from the current form A of that
 -- unit and month. Amounts in 亿元 (arrived_*) and 万美元 (fdi_*). Parks' forms are not
 -- added again: their projects are already in the host unit's form.
-with arrivals as (
+--
+-- Incremental by year: a run rebuilds only the years with files landed since the last
+-- build (a month's YTD feeds the next month's derived amount, so the unit is the year),
+-- and everything when reference data or the register changed. Periods are replaced whole.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period',
+        on_schema_change='fail',
+    )
+}}
+
+with landed as (
+    select
+        kind,
+        period,
+        loaded_at
+    from {{ ref('stg_landing__files') }}
+),
+
+{% if is_incremental() %}
+    watermark as (
+        select max(landed_through) as landed_through from {{ this }}
+    ),
+
+    changed_years as (
+        select distinct cast(left(landed.period, 4) as integer) as report_year
+        from landed
+        cross join watermark
+        where landed.kind = 'form_a' and landed.loaded_at > watermark.landed_through
+    ),
+
+    has_new_reference as (
+        select count(*) > 0 as changed
+        from landed
+        cross join watermark
+        where landed.kind in ('reference', 'register') and landed.loaded_at > watermark.landed_through
+    ),
+{% endif %}
+
+arrivals as (
     select * from {{ ref('int_capital_arrivals_chained') }}
+    {% if is_incremental() %}
+        where
+            report_year in (select changed_years.report_year from changed_years)
+            or (select has_new_reference.changed from has_new_reference)
+    {% endif %}
 ),
 
 schemes as (
@@ -47,7 +93,8 @@ select
     cast(arrivals.fdi_utilized_ytd as decimal(24, 8)) as fdi_utilized_ytd,
     arrivals.submission_id,
     arrivals.source_file,
-    arrivals.source_row_number
+    arrivals.source_row_number,
+    (select max(landed.loaded_at) from landed) as landed_through
 from arrivals
 left join districts
     on
