@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from ..ingest.landing import REFERENCE_FILES
 from .model import (
     BASES_2021,
     CITY_TARGET_2022_OUT_OF_CITY,
@@ -167,18 +168,7 @@ class SampleWriter:
         ref.mkdir(parents=True, exist_ok=True)
         with (ref / "units.csv").open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
-            w.writerow(
-                [
-                    "unit_code",
-                    "unit_name",
-                    "unit_type",
-                    "parent_code",
-                    "host_unit_code",
-                    "peer_group",
-                    "valid_from",
-                    "valid_to",
-                ]
-            )
+            w.writerow(REFERENCE_FILES["units"])
             w.writerow([*PROVINCE, "province", "", "", "", "1950-01-01", ""])
             for code, name in PREFECTURES:
                 w.writerow([code, name, "prefecture", PROVINCE[0], "", "", "1950-01-01", ""])
@@ -197,30 +187,20 @@ class SampleWriter:
                 )
         with (ref / "aliases.csv").open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
-            w.writerow(["alias", "unit_code"])
+            w.writerow(REFERENCE_FILES["aliases"])
             w.writerow(["昆明", CITY[0]])
             for u in all_units():
                 for a in u.aliases:
                     w.writerow([a, u.code])
         with (ref / "chains.csv").open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
-            w.writerow(
-                [
-                    "scheme",
-                    "chain_code",
-                    "chain_name",
-                    "leader",
-                    "lead_department",
-                    "valid_from",
-                    "valid_to",
-                ]
-            )
+            w.writerow(REFERENCE_FILES["chains"])
             for scheme, (start, end, chains) in SCHEMES.items():
                 for code, name, leader, dept in chains:
                     w.writerow([scheme, code, name, leader, dept, start, end])
         with (ref / "targets.csv").open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
-            w.writerow(["year", "unit_code", "metric", "annual_target"])
+            w.writerow(REFERENCE_FILES["targets"])
             for (year, unit, metric), v in sorted(self.targets.items()):
                 w.writerow([year, unit, metric, f"{v / 100:.2f}"])
 

@@ -1,12 +1,13 @@
 -- The province's published YTD figure per prefecture (and for the province), per month.
-with rows as (
+with current_figures as (
+    {{ current_rows(source('published', 'province_figures')) }}
+),
+
+rows as (
     select
-        r.*,
-        regexp_replace(r.indicator_key, '\(.*\)$', '') as indicator_stem
-    from {{ source('published', 'province_figures') }} as r
-    inner join {{ ref('stg_landing__files') }} as f
-        on r.submission_id = f.submission_id
-    where f.is_current_version
+        *,
+        regexp_replace(indicator_key, '\(.*\)$', '') as indicator_stem
+    from current_figures
 )
 
 select

@@ -1,9 +1,5 @@
 with current_rows as (
-    select c.*
-    from {{ source('reference', 'ref_chains') }} as c
-    inner join {{ ref('stg_landing__files') }} as f
-        on c.submission_id = f.submission_id
-    where f.is_current_version
+    {{ current_rows(source('reference', 'ref_chains')) }}
 )
 
 select

@@ -1,9 +1,5 @@
 with current_rows as (
-    select t.*
-    from {{ source('reference', 'ref_targets') }} as t
-    inner join {{ ref('stg_landing__files') }} as f
-        on t.submission_id = f.submission_id
-    where f.is_current_version
+    {{ current_rows(source('reference', 'ref_targets')) }}
 )
 
 select

@@ -1,9 +1,5 @@
 with current_rows as (
-    select u.*
-    from {{ source('reference', 'ref_units') }} as u
-    inner join {{ ref('stg_landing__files') }} as f
-        on u.submission_id = f.submission_id
-    where f.is_current_version
+    {{ current_rows(source('reference', 'ref_units')) }}
 )
 
 select

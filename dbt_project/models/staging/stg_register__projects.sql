@@ -1,10 +1,6 @@
 -- Every version of every project in the register, typed, names resolved to unit codes.
 with rows as (
-    select r.*
-    from {{ source('register', 'register_rows') }} as r
-    inner join {{ ref('stg_landing__files') }} as f
-        on r.submission_id = f.submission_id
-    where f.is_current_version
+    {{ current_rows(source('register', 'register_rows')) }}
 ),
 
 labels as (
