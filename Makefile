@@ -29,7 +29,7 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests expectations/rules
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests expectations
 
 dev: $(STAMP)
 	$(BIN)/zhaoshang prepare

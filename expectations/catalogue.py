@@ -15,6 +15,9 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 PARAMETERS = {"amount_tolerance": "0.01", "rate_tolerance_pp": "0.1"}
 
 SEVERITIES = ("error", "warn")
+# Row-level rules run first; "totals" rules (R12-R14) run after them, so that the culprit
+# analysis can read this run's row-level findings.
+STAGES = ("rows", "totals")
 SUSPECT_CAUSES = (
     "unit_scale",
     "double_count",
@@ -53,6 +56,7 @@ class Rule:
     title: str
     sql: str
     path: Path
+    stage: str = "rows"
 
     @property
     def check_name(self) -> str:
@@ -81,7 +85,10 @@ def parse_rule(path: Path) -> Rule:
         title=str(meta["title"]),
         sql=_render(text[m.end() :].strip().rstrip(";"), path),
         path=path,
+        stage=str(meta.get("stage", "rows")),
     )
+    if rule.stage not in STAGES:
+        raise ValueError(f"{path.name}: stage must be one of {STAGES}")
     if rule.severity not in SEVERITIES:
         raise ValueError(f"{path.name}: severity must be one of {SEVERITIES}")
     if not path.stem.startswith(rule.rule_id.lower() + "_"):

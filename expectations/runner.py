@@ -26,7 +26,9 @@ from pathlib import Path
 
 import duckdb
 
-from .catalogue import RESULT_COLUMNS, Rule, load_rules
+from .catalogue import STAGES, Rule, load_rules
+
+CULPRITS_SQL = Path(__file__).with_name("culprits.sql")
 
 log = logging.getLogger(__name__)
 
@@ -157,73 +159,97 @@ def _gx_validate(db_path: Path, rules: Iterable[Rule]) -> dict[str, tuple[bool, 
     return verdicts
 
 
+def _failures(con: duckdb.DuckDBPyConnection, rule: Rule, limit: int = 20) -> list[dict]:
+    cursor = con.execute(
+        "select * from audit.reconciliation_results where rule_id = ? and status = 'fail' "
+        "order by abs(difference) desc nulls first, period, unit_code limit ?",
+        [rule.rule_id, limit],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    run: ReconciliationRun,
+    rule: Rule,
+    verdict: tuple[bool, int],
+    gx_ms: int,
+) -> RuleOutcome:
+    """Insert every row of one rule; cross-check the failing count with GX's verdict."""
+    t0 = time.perf_counter()
+    con.execute(
+        f"""
+        insert into audit.reconciliation_results
+        select
+            ? as run_id, ? as checked_at, ? as rule_id, ? as severity,
+            case when is_failure then 'fail' else 'pass' end as status,
+            period, unit_code, project_code, scope_code, metric,
+            expected_value, actual_value, actual_value - expected_value as difference,
+            case when is_failure then suspect_unit_code end as suspect_unit_code,
+            case when is_failure then suspect_cause end as suspect_cause,
+            detail, source_file
+        from ({rule.sql}) as r
+        """,  # noqa: S608 (the rule SQL is ours, from expectations/rules)
+        [run.run_id, run.checked_at, rule.rule_id, rule.severity],
+    )
+    checked, failed = con.execute(
+        "select count(*), count(*) filter (status = 'fail') "
+        "from audit.reconciliation_results where rule_id = ?",
+        [rule.rule_id],
+    ).fetchone()
+    gx_success, gx_failed = verdict
+    if gx_failed != failed or gx_success != (failed == 0):
+        raise RuntimeError(
+            f"{rule.rule_id}: GX counted {gx_failed} failing rows, the audit {failed}"
+        )
+    con.execute(
+        "insert into audit.rule_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run.run_id,
+            run.checked_at,
+            rule.rule_id,
+            rule.severity,
+            rule.title,
+            checked,
+            failed,
+            gx_success,
+            gx_ms + int((time.perf_counter() - t0) * 1000),
+        ],
+    )
+    return RuleOutcome(rule, checked, failed, gx_success, _failures(con, rule))
+
+
 def run_rules(
     db_path: Path, rules: Iterable[Rule] | None = None, run_id: str | None = None
 ) -> ReconciliationRun:
-    """Validate the rules with GX, then write their rows to the audit schema."""
+    """Validate the rules with GX and write their rows to the audit schema, stage by stage;
+    then name the culprits of failed totals."""
     rules = tuple(rules if rules is not None else load_rules())
     run = ReconciliationRun(
         run_id or uuid.uuid4().hex[:12], datetime.now(UTC).replace(tzinfo=None), []
     )
-    started = time.perf_counter()
-    verdicts = _gx_validate(db_path, rules)
-    gx_ms = int((time.perf_counter() - started) * 1000)
-    cols = ", ".join(c for c in RESULT_COLUMNS if c != "is_failure")
     with duckdb.connect(str(db_path)) as con:
         for stmt in AUDIT_DDL:
             con.execute(stmt)
-        con.execute("begin transaction")
         con.execute("delete from audit.reconciliation_results")
-        for rule in rules:
-            t0 = time.perf_counter()
-            con.execute(
-                f"""
-                insert into audit.reconciliation_results
-                select
-                    ? as run_id, ? as checked_at, ? as rule_id, ? as severity,
-                    case when is_failure then 'fail' else 'pass' end as status,
-                    period, unit_code, project_code, scope_code, metric,
-                    expected_value, actual_value, actual_value - expected_value as difference,
-                    case when is_failure then suspect_unit_code end as suspect_unit_code,
-                    case when is_failure then suspect_cause end as suspect_cause,
-                    detail, source_file
-                from ({rule.sql}) as r
-                """,  # noqa: S608 (the rule SQL is ours, from expectations/rules)
-                [run.run_id, run.checked_at, rule.rule_id, rule.severity],
-            )
-            checked, failed = con.execute(
-                "select count(*), count(*) filter (status = 'fail') "
-                "from audit.reconciliation_results where rule_id = ?",
-                [rule.rule_id],
-            ).fetchone()
-            gx_success, gx_failed = verdicts[rule.rule_id]
-            if gx_failed != failed or gx_success != (failed == 0):
-                raise RuntimeError(
-                    f"{rule.rule_id}: GX counted {gx_failed} failing rows, the audit {failed}"
-                )
-            cursor = con.execute(
-                f"select {cols} from audit.reconciliation_results "  # noqa: S608
-                "where rule_id = ? and status = 'fail' order by abs(difference) desc nulls first, period, unit_code limit 20",
-                [rule.rule_id],
-            )
-            names = [d[0] for d in cursor.description]
-            failures = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-            run.outcomes.append(RuleOutcome(rule, checked, failed, gx_success, failures))
-            con.execute(
-                "insert into audit.rule_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    run.run_id,
-                    run.checked_at,
-                    rule.rule_id,
-                    rule.severity,
-                    rule.title,
-                    checked,
-                    failed,
-                    gx_success,
-                    gx_ms // max(len(rules), 1) + int((time.perf_counter() - t0) * 1000),
-                ],
-            )
-        con.execute("commit")
+    for stage in STAGES:
+        staged = [r for r in rules if r.stage == stage]
+        if not staged:
+            continue
+        started = time.perf_counter()
+        verdicts = _gx_validate(db_path, staged)
+        gx_ms = int((time.perf_counter() - started) * 1000) // len(staged)
+        with duckdb.connect(str(db_path)) as con:
+            con.execute("begin transaction")
+            for rule in staged:
+                run.outcomes.append(_write(con, run, rule, verdicts[rule.rule_id], gx_ms))
+            if stage == "totals":
+                con.execute(CULPRITS_SQL.read_text(encoding="utf-8"))
+                for outcome in run.outcomes:
+                    if outcome.rule.stage == "totals":
+                        outcome.failures = _failures(con, outcome.rule)
+            con.execute("commit")
     for o in run.outcomes:
         log.info(
             "%s %s: %d checked, %d failed",

@@ -3,6 +3,7 @@ rule_id: R13
 severity: error
 guards: mart_unit_monthly
 title: The city's total from the detail forms = the province's published figure for the city; the province's total = sum of its prefectures
+stage: totals
 */
 with city_detail as (
     -- the city's YTD summed from the detail forms of its reporting units

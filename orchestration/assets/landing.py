@@ -5,7 +5,7 @@ import dagster as dg
 from ..ingest.landing import ROW_TABLES, load_raw
 from ..resources import WarehouseResource
 
-LANDING_TABLES = ("files", "rejected_files", *ROW_TABLES, "ref_unit_labels")
+LANDING_TABLES = ("files", "file_columns", "rejected_files", *ROW_TABLES, "ref_unit_labels")
 
 
 def landing_key(table: str) -> dg.AssetKey:

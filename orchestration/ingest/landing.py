@@ -135,6 +135,7 @@ FILE_COLUMNS = [
     "loaded_at",
     "superseded_at",
 ]
+COLUMN_COLUMNS = ["submission_id", "column_name", "header_label", "column_letter"]
 REJECTED_COLUMNS = [
     "submission_id",
     "source_file",
@@ -164,6 +165,10 @@ def ddl() -> list[str]:
         "loaded_at timestamp, superseded_at timestamp)"
     )
     out.append(
+        "create table if not exists landing.file_columns (submission_id varchar, column_name varchar, "
+        "header_label varchar, column_letter varchar)"
+    )
+    out.append(
         "create table if not exists landing.rejected_files (submission_id varchar, source_file varchar, "
         "file_sha256 varchar, reason varchar, detail varchar, expected varchar, loaded_at timestamp)"
     )
@@ -183,6 +188,16 @@ class LoadReport:
             f"{self.landed} files landed ({self.rows} rows), {self.skipped} unchanged, "
             f"{self.superseded} superseded, {self.rejected} set aside"
         )
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: how a clerk names a column."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def sha256_of(path: Path) -> str:
@@ -379,6 +394,15 @@ class Loader:
                 row_count=len(table.rows),
             )
             self._table_rows(table, lineage, cand)
+            for name, index in table.columns.items():
+                self.batches["file_columns"].append(
+                    {
+                        "submission_id": sid,
+                        "column_name": name,
+                        "header_label": table.labels.get(name),
+                        "column_letter": column_letter(index),
+                    }
+                )
         self.batches["files"].append(file_row)
         self.report.landed += 1
         self.report.rows += file_row["row_count"]
@@ -459,13 +483,11 @@ class Loader:
             for name, rows in self.batches.items():
                 if not rows:
                     continue
-                cols = (
-                    FILE_COLUMNS
-                    if name == "files"
-                    else REJECTED_COLUMNS
-                    if name == "rejected_files"
-                    else LINEAGE[:4] + ["file_sha256", "loaded_at"] + ROW_TABLES[name]
-                )
+                cols = {
+                    "files": FILE_COLUMNS,
+                    "rejected_files": REJECTED_COLUMNS,
+                    "file_columns": COLUMN_COLUMNS,
+                }.get(name) or LINEAGE + ROW_TABLES[name]
                 cols = list(dict.fromkeys(cols))
                 batch = pa.Table.from_pylist([{c: r.get(c) for c in cols} for r in rows])
                 con.register("landing_batch", batch)

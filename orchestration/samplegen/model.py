@@ -104,6 +104,29 @@ def allocate(total: int, weights: list[float]) -> list[int]:
     return parts
 
 
+def allocate_capped(total: int, weights: list[float], caps: list[int | None]) -> list[int]:
+    """Like ``allocate``, but no part exceeds its cap (None: no cap); what a capped part
+    cannot take goes to the others in proportion. The parts still sum to the total."""
+    parts = [0] * len(weights)
+    open_ = [i for i, w in enumerate(weights) if w > 0 and (caps[i] is None or caps[i] > 0)]
+    remaining = total
+    while remaining and open_:
+        share = allocate(remaining, [weights[i] for i in open_])
+        remaining = 0
+        still_open = []
+        for i, v in zip(open_, share, strict=True):
+            room = None if caps[i] is None else caps[i] - parts[i]
+            take = v if room is None else min(v, room)
+            parts[i] += take
+            remaining += v - take
+            if room is None or parts[i] < caps[i]:
+                still_open.append(i)
+        open_ = still_open
+    if remaining:
+        raise ValueError(f"cannot place {remaining} within the caps")
+    return parts
+
+
 _WORDS = [
     "华晟",
     "宏远",
@@ -132,6 +155,10 @@ _SUFFIX = {
     "0143": "花卉",
     "5810": "供应链",
     "6510": "软件",
+    "6450": "数据科技",
+    "5960": "冷链物流",
+    "0511": "农业科技",
+    "7291": "企业管理",
     "7010": "置业",
 }
 
@@ -167,7 +194,9 @@ class SampleModel:
                 n += 1
                 signed = date.fromordinal(first.toordinal() + rng.randrange(span))
                 r = rng.random()
-                industry, label, *_ = INDUSTRIES[rng.randrange(len(INDUSTRIES) - 1)]
+                industrial = rng.random() < 0.45  # 工业 carries about 44 % of the money
+                pool = [i for i in INDUSTRIES[:-1] if is_industrial(i[0]) == industrial]
+                industry, label, *_ = pool[rng.randrange(len(pool))]
                 if r < 0.62:
                     money, origin = "oop", rng.choice(OUT_OF_PROVINCE_ORIGINS)
                 elif r < 0.84:
@@ -184,10 +213,10 @@ class SampleModel:
                 top500 = ""
                 if rng.random() < 0.08:
                     top500 = rng.choice(["世界500强", "中国500强", "民企500强"])
-                agreed = max(30, int(rng.lognormvariate(math.log(400), 0.9)))
-                agreed = min(agreed, 950)  # < 10 亿元; majors are set apart below
-                if rng.random() < 0.12:
-                    agreed = rng.randrange(1000, 8000)
+                agreed = max(100, int(rng.lognormvariate(math.log(700), 0.6)))
+                agreed = min(agreed, 990)  # < 10 亿元; majors are set apart below
+                if rng.random() < 0.25:
+                    agreed = rng.randrange(1000, 10000)
                 park = None
                 if parks_by_host.get(unit.code) and rng.random() < 0.5:
                     park = rng.choice(parks_by_host[unit.code]).code
@@ -265,33 +294,66 @@ class SampleModel:
         return out
 
     def _allocate_money(self) -> None:
+        """Spread each month's city total over active projects; 亿元 money never takes a
+        project past its agreed amount (rule R05), foreign investment is not capped."""
         rng = self.rng
         totals = self._month_totals()
+        received: dict[str, int] = defaultdict(int)
         for (klass, period), total in sorted(totals.items()):
             end = month_end(period)
             year = int(period[:4])
-            cands = [
+            active = [
                 p
                 for p in self.projects
                 if p.klass == klass
                 and p.signed <= end
                 and (end - p.signed).days < 3 * 365
                 and self.units[p.unit_by_year[year]].valid_from <= f"{period}-01"
-                and rng.random() < 0.75
             ]
-            agreed_by_unit: dict[str, int] = defaultdict(int)
-            for p in cands:
-                agreed_by_unit[p.unit_by_year[year]] += p.agreed_fen
-            weights = [
-                self.units[p.unit_by_year[year]].weight
-                * p.agreed_fen
-                / agreed_by_unit[p.unit_by_year[year]]
-                * rng.lognormvariate(0, 0.4)
-                for p in cands
-            ]
-            for p, v in zip(cands, allocate(total, weights), strict=True):
+            sampled = [p for p in active if rng.random() < 0.75]
+            noise = {p.code: rng.lognormvariate(0, 0.4) for p in active}
+            for cands in (sampled, active):  # all active projects if the sample has no room
+                try:
+                    parts = self._spread(klass, year, total, cands, received, noise)
+                    break
+                except ValueError:
+                    continue
+            else:
+                raise ValueError(
+                    f"{klass} {period}: {total} does not fit the projects' agreed amounts"
+                )
+            for p, v in zip(cands, parts, strict=True):
                 if v:
                     p.arrivals[period] = v
+                    received[p.code] += v
+
+    def _spread(
+        self,
+        klass: str,
+        year: int,
+        total: int,
+        cands: list[Project],
+        received: dict[str, int],
+        noise: dict[str, float],
+    ) -> list[int]:
+        """A month's total over candidates: by unit weight, then by room left under the
+        agreed amount (亿元 money) or agreed amount (foreign investment)."""
+        room = {
+            p.code: p.agreed_fen if klass == "fdi" else p.agreed_fen - received[p.code]
+            for p in cands
+        }
+        room_by_unit: dict[str, int] = defaultdict(int)
+        for p in cands:
+            room_by_unit[p.unit_by_year[year]] += max(room[p.code], 0)
+        weights = [
+            self.units[p.unit_by_year[year]].weight
+            * max(room[p.code], 0)
+            / max(room_by_unit[p.unit_by_year[year]], 1)
+            * noise[p.code]
+            for p in cands
+        ]
+        caps = [None if klass == "fdi" else room[p.code] for p in cands]
+        return allocate_capped(total, weights, caps)
 
     # views ----------------------------------------------------------------------
     def ytd(self, p: Project, period: str) -> int:

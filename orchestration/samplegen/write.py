@@ -319,6 +319,7 @@ class SampleWriter:
             for label in ("省外到位资金", "省内市外到位资金", "实际利用外资"):
                 cols += [f"本月{label}", f"本年累计{label}"]
             sheet.add("序号", "项目编号", "项目名称", *cols, "备注")
+        explain = self._needs_explanation(unit.code, period, rows)
         totals = [0] * 6
         for i, (p, vals) in enumerate(rows, start=1):
             cells = []
@@ -329,6 +330,8 @@ class SampleWriter:
                 totals[2 * j + 1] += cum
                 cells += [_num(month, u), _num(cum, u)]
             remark = "流转项目" if p.transferred_from and period >= "2023" else ""
+            if p.code in explain:
+                remark = explain[p.code]
             sheet.add(i, p.code, p.name, *cells, remark)
         total_cells = []
         for j, metric in enumerate(METRICS):
@@ -346,6 +349,23 @@ class SampleWriter:
             f"填报日期：{_cn_date(_filled_on(period))}",
         )
         return sheet
+
+    def _needs_explanation(self, unit_code: str, period: str, rows: list) -> dict[str, str]:
+        """备注 a clerk writes when the unit's YTD moved more than 30 % on last year (rule R15):
+        on the project that moved the most, per metric that moved."""
+        if unit_code not in self.m.units or not rows:
+            return {}
+        amounts, last = self.m.unit_amounts(unit_code, period), self._last_year(unit_code, period)
+        out: dict[str, str] = {}
+        for metric in METRICS:
+            ytd, ly = amounts[metric][1], last[metric]
+            if ly and abs(ytd / ly - 1) > 0.3:
+                top = max(rows, key=lambda r: r[1][metric][1])[0]
+                word = "增长" if ytd > ly else "下降"
+                out.setdefault(
+                    top.code, f"{METRIC_LABEL[metric]}同比{word}较多，主要因本项目到资变化"
+                )
+        return out
 
     # form S -----------------------------------------------------------------------------
     def _counts(self, unit_code: str, period: str) -> dict[str, tuple[float, float]]:

@@ -1,0 +1,225 @@
+/*
+Naming the culprit of a failed total (R12, R13; R14 names its own): runs after every rule has written its
+rows for this run. Each failing row of the row-level rules that moves a city total is a
+candidate, with the amount it moves the total by:
+
+  R16 unit_scale              the excess of a figure ~10^4 (10^2) times its history
+  R08 double_count            the amount of a project counted under a second unit
+  R02 double_count            a summary that exceeds its detail by exactly a park's total
+  R02 detail_summary_mismatch a summary that disagrees with its own detail
+  R07 not_in_register         money for a project not in the register (not counted)
+  R11 missing_submission      a unit that did not report (estimated by its last YTD)
+
+Candidates are ranked by how closely they explain the gap (|explained| against |gap|), then
+by how specific the cause is (a unit slip explains a summary/detail mismatch, not the other
+way round). The best becomes the row's suspect; the detail lists the top three with the
+share of the gap each explains.
+*/
+create or replace temporary table culprit_candidates as
+with findings as (
+    select *
+    from audit.reconciliation_results
+    where status = 'fail' and rule_id in ('R02', 'R07', 'R08', 'R11', 'R16')
+),
+
+units as (
+    select
+        u.unit_code,
+        u.unit_name,
+        u.unit_type,
+        u.host_unit_code,
+        coalesce(h.parent_code, u.parent_code) as city_code
+    from staging.stg_reference__units as u
+    left join staging.stg_reference__units as h on u.host_unit_code = h.unit_code
+),
+
+figures as (
+    select * from intermediate.int_arrival_figures_chained
+),
+
+park_totals as (
+    select
+        f.period,
+        u.host_unit_code,
+        f.metric || '_ytd' as metric,
+        f.unit_code as park_code,
+        sum(f.ytd_value) as ytd_value
+    from figures as f
+    inner join units as u on f.unit_code = u.unit_code
+    where u.unit_type = 'park'
+    group by f.period, u.host_unit_code, f.metric, f.unit_code
+),
+
+from_r02 as (
+    select
+        r.period,
+        r.unit_code,
+        r.metric,
+        case when p.park_code is not null then 'double_count' else 'detail_summary_mismatch' end as cause,
+        r.difference as explained,
+        case
+            when p.park_code is not null then '汇总表把园区 ' || p.park_code || ' 的数字重复加入'
+            else '汇总表与本单位明细表不一致'
+        end as note
+    from findings as r
+    left join park_totals as p
+        on
+            r.period = p.period
+            and r.unit_code = p.host_unit_code
+            and r.metric = p.metric
+            and abs(r.difference - p.ytd_value) <= 0.01
+    where r.rule_id = 'R02'
+    qualify row_number() over (partition by r.period, r.unit_code, r.metric order by p.park_code) = 1
+),
+
+from_r16 as (
+    select
+        period,
+        unit_code,
+        metric,
+        'unit_scale' as cause,
+        difference as explained,
+        case when project_code is null then '汇总表' else '项目 ' || project_code end || ' 数值约为历史的 10⁴ 倍' as note
+    from findings
+    where rule_id = 'R16'
+),
+
+-- per-metric amounts of projects named by R07 / R08
+named_projects as (
+    select
+        r.rule_id,
+        r.period,
+        r.unit_code,
+        r.project_code,
+        f.metric || '_ytd' as metric,
+        f.ytd_value
+    from findings as r
+    inner join figures as f
+        on r.period = f.period and r.unit_code = f.unit_code and r.project_code = f.project_code
+    where r.rule_id in ('R07', 'R08') and f.ytd_value <> 0
+),
+
+from_projects as (
+    select
+        period,
+        unit_code,
+        metric,
+        case rule_id when 'R07' then 'not_in_register' else 'double_count' end as cause,
+        case rule_id when 'R07' then -ytd_value else ytd_value end as explained,
+        case rule_id
+            when 'R07' then '项目 ' || project_code || ' 未入库，金额未计入'
+            else '项目 ' || project_code || ' 被两个单位同时报送'
+        end as note
+    from named_projects
+),
+
+from_r11 as (
+    -- a missing unit is worth about its latest YTD of the year before this month
+    select
+        r.period,
+        r.unit_code,
+        s.metric || '_ytd' as metric,
+        'missing_submission' as cause,
+        -max_by(s.ytd_value, s.period) as explained,
+        '未报送（按 ' || max(s.period) || ' 累计数估算）' as note
+    from findings as r
+    inner join staging.stg_forms__summary_indicators as s
+        on
+            r.unit_code = s.unit_code
+            and r.period > s.period
+            and left(s.period, 4) = left(r.period, 4)
+            and s.is_current_submission
+            and s.metric in ('arrived_out_of_province', 'arrived_in_province', 'fdi_utilized')
+    where r.rule_id = 'R11'
+    group by r.period, r.unit_code, s.metric
+)
+
+select
+    c.period,
+    units.city_code as scope_code,
+    c.metric,
+    c.unit_code,
+    units.unit_name,
+    c.cause,
+    c.explained,
+    c.note,
+    case c.cause
+        when 'unit_scale' then 1
+        when 'double_count' then 2
+        when 'not_in_register' then 3
+        when 'missing_submission' then 4
+        when 'detail_summary_mismatch' then 5
+        else 6
+    end as specificity
+from (
+    select * from from_r02
+    union all
+    select * from from_r16
+    union all
+    select * from from_projects
+    union all
+    select * from from_r11
+) as c
+inner join units on c.unit_code = units.unit_code
+where c.explained <> 0;
+
+create or replace temporary table culprit_ranking as
+with totals as (
+    select
+        rule_id,
+        period,
+        scope_code,
+        metric,
+        difference
+    from audit.reconciliation_results
+    where status = 'fail' and rule_id in ('R12', 'R13') and difference <> 0
+),
+
+scored as (
+    select
+        t.rule_id,
+        t.period,
+        t.scope_code,
+        t.metric,
+        t.difference,
+        c.unit_code,
+        c.unit_name,
+        c.cause,
+        c.explained,
+        c.note,
+        abs(c.explained) / abs(t.difference) as share,
+        row_number() over (
+            partition by t.rule_id, t.period, t.scope_code, t.metric
+            order by round(abs(abs(c.explained) / abs(t.difference) - 1), 2), c.specificity, abs(c.explained) desc
+        ) as rank
+    from totals as t
+    inner join culprit_candidates as c
+        on t.period = c.period and t.scope_code = c.scope_code and t.metric = c.metric
+)
+
+select
+    rule_id,
+    period,
+    scope_code,
+    metric,
+    any_value(unit_code) filter (rank = 1) as suspect_unit_code,
+    any_value(cause) filter (rank = 1) as suspect_cause,
+    string_agg(
+        printf('%d. %s（%s）%s，可解释 %.2f（差额的 %.0f%%）', rank, unit_name, unit_code, note, abs(explained), share * 100),
+        '；' order by rank
+    ) filter (rank <= 3) as ranking
+from scored
+group by rule_id, period, scope_code, metric;
+
+update audit.reconciliation_results as r
+set
+    suspect_unit_code = k.suspect_unit_code,
+    suspect_cause = k.suspect_cause,
+    detail = r.detail || '。最可能的原因：' || k.ranking
+from culprit_ranking as k
+where
+    r.status = 'fail'
+    and r.rule_id = k.rule_id
+    and r.period = k.period
+    and r.scope_code = k.scope_code
+    and r.metric = k.metric;

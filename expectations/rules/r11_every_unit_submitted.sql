@@ -1,0 +1,66 @@
+/*
+rule_id: R11
+severity: warn
+guards: mart_unit_monthly
+title: Every active reporting unit submitted for the period (不重不漏); a missing unit is named
+*/
+with periods as (
+    select distinct period from staging.stg_forms__submissions
+),
+
+forms as (
+    select unnest(['form_a', 'form_s']) as form
+),
+
+forms as (select unnest(['form_a', 'form_s']) as form),
+
+expected as (
+    select
+        periods.period,
+        units.unit_code,
+        units.unit_name,
+        forms.form
+    from periods
+    inner join staging.stg_reference__units as units
+        on
+            units.is_reporting_unit
+            and last_day(cast(periods.period || '-01' as date))
+            between units.valid_from and coalesce(units.valid_to, date '9999-12-31')
+    cross join forms
+),
+
+received as (
+    select
+        period,
+        unit_code,
+        form,
+        any_value(source_file) as source_file
+    from staging.stg_forms__submissions
+    where is_current
+    group by period, unit_code, form
+)
+
+select
+    e.period,
+    e.unit_code,
+    null as project_code,
+    null as scope_code,
+    null as metric,
+    null as expected_value,
+    null as actual_value,
+    r.unit_code is null as is_failure,
+    e.unit_code as suspect_unit_code,
+    'missing_submission' as suspect_cause,
+    printf(
+        '%s %s %s',
+        e.unit_name,
+        e.period,
+        case
+            when r.unit_code is null
+                then '未报送' || case e.form when 'form_a' then '到位资金明细表' else '主要指标汇总表' end
+            else '已报送 ' || r.source_file
+        end
+    ) as detail,
+    r.source_file
+from expected as e
+left join received as r on e.period = r.period and e.unit_code = r.unit_code and e.form = r.form

@@ -1,0 +1,85 @@
+/*
+rule_id: R14
+severity: warn
+guards: mart_unit_monthly
+title: Sum over chains = city total (every yuan is assigned to exactly one chain of the scheme in force)
+stage: totals
+*/
+with facts as (
+    select
+        f.*,
+        d.prefecture_code
+    from marts.fact_capital_arrival as f
+    inner join marts.dim_district as d on f.district_key = d.district_key
+),
+
+metrics as (
+    select unnest(['arrived_out_of_province', 'arrived_in_province', 'fdi_utilized']) as metric
+),
+
+amounts as (
+    select
+        facts.period,
+        facts.prefecture_code,
+        facts.unit_code,
+        facts.chain_key,
+        m.metric,
+        case m.metric
+            when 'arrived_out_of_province' then facts.arrived_out_of_province_ytd
+            when 'arrived_in_province' then facts.arrived_in_province_ytd
+            else facts.fdi_utilized_ytd
+        end as ytd_value
+    from facts
+    cross join metrics as m
+),
+
+totals as (
+    select
+        period,
+        prefecture_code,
+        metric,
+        sum(ytd_value) as total_value,
+        coalesce(sum(ytd_value) filter (chain_key is not null), 0) as chained_value
+    from amounts
+    group by period, prefecture_code, metric
+),
+
+unassigned as (
+    select
+        period,
+        prefecture_code,
+        metric,
+        unit_code,
+        sum(ytd_value) as ytd_value
+    from amounts
+    where chain_key is null
+    group by period, prefecture_code, metric, unit_code
+    qualify row_number() over (partition by period, prefecture_code, metric order by sum(ytd_value) desc) = 1
+)
+
+select
+    t.period,
+    null as unit_code,
+    null as project_code,
+    t.prefecture_code as scope_code,
+    t.metric || '_ytd' as metric,
+    t.total_value as expected_value,
+    t.chained_value as actual_value,
+    abs(t.total_value - t.chained_value) > {{ amount_tolerance }} as is_failure,
+    u.unit_code as suspect_unit_code,
+    'other' as suspect_cause,
+    printf(
+        '%s %s：各产业链合计 %.2f %s，全市合计 %.2f %s%s',
+        t.period,
+        m.metric_label,
+        t.chained_value,
+        m.canonical_unit,
+        t.total_value,
+        m.canonical_unit,
+        coalesce(printf('；未归入产业链最多的是 %s（%.2f）', u.unit_code, u.ytd_value), '')
+    ) as detail,
+    null as source_file
+from totals as t
+inner join reference.metrics as m on t.metric = m.metric
+left join unassigned as u
+    on t.period = u.period and t.prefecture_code = u.prefecture_code and t.metric = u.metric
