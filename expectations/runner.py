@@ -147,10 +147,15 @@ def _gx_validate(db_path: Path, rules: Iterable[Rule]) -> dict[str, tuple[bool, 
     verdicts: dict[str, tuple[bool, int]] = {}
     for validation in result.run_results.values():
         (expectation,) = validation.results
-        if expectation.exception_info.get("raised_exception"):
+        if "observed_value" not in (expectation.result or {}):
+            info = expectation.exception_info or {}
+            messages = [
+                str(v.get("exception_message"))
+                for v in (info.values() if "raised_exception" not in info else [info])
+                if isinstance(v, dict)
+            ]
             raise RuntimeError(
-                f"{validation.suite_name}: GX could not evaluate the rule: "
-                f"{expectation.exception_info.get('exception_message')}"
+                f"{validation.suite_name}: GX could not evaluate the rule: {'; '.join(messages)}"
             )
         verdicts[validation.suite_name] = (
             bool(expectation.success),

@@ -44,7 +44,7 @@ def edit(
         enc = _encoding(data)
         rows = list(csv.reader(io.StringIO(data.decode(enc))))
         for row in rows:
-            if match([c.strip() for c in row]):
+            if len(row) > column and match([c.strip() for c in row]):
                 old = row[column]
                 new = change(float(old) if _is_number(old) else old)
                 row[column] = str(new)
@@ -57,7 +57,7 @@ def edit(
         for ws in wb.worksheets:
             for row in ws.iter_rows():
                 cells = ["" if c.value is None else str(c.value).strip() for c in row]
-                if match(cells):
+                if len(row) > column and match(cells):
                     cell = row[column]
                     old = cell.value
                     cell.value = change(old)

@@ -64,6 +64,14 @@ def test_r02_summary_that_disagrees_with_its_detail(broken_sample: Path, tmp_pat
     assert fails[0]["suspect_unit_code"] == WUHUA
     assert fails[0]["suspect_cause"] == "detail_summary_mismatch"
     assert "五华区" in fails[0]["detail"] and "主要指标汇总表" in fails[0]["detail"]
+    # the city's summary no longer equals its units': the culprit is named, not only the gap
+    (total,) = built.failures("R12")
+    assert (total["period"], total["suspect_unit_code"], total["suspect_cause"]) == (
+        JUNE,
+        WUHUA,
+        "detail_summary_mismatch",
+    )
+    assert "最可能的原因" in total["detail"]
 
 
 def test_r03_month_that_does_not_chain(broken_sample: Path, tmp_path: Path) -> None:
@@ -104,6 +112,13 @@ def test_r07_project_not_in_register(broken_sample: Path, tmp_path: Path) -> Non
         (JUNE, XISHAN, "KM2099X001")
     ]
     assert fails[0]["suspect_cause"] == "not_in_register"
+    # the city's detail total now falls short of the province's figure, and R13 says why
+    (total,) = [f for f in built.failures("R13") if f["metric"] == "arrived_out_of_province_ytd"]
+    assert (total["period"], total["suspect_unit_code"], total["suspect_cause"]) == (
+        JUNE,
+        XISHAN,
+        "not_in_register",
+    )
     # money for an unregistered project is not counted (先进库、后有数)
     assert (
         built.query(

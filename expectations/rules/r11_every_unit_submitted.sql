@@ -12,8 +12,6 @@ forms as (
     select unnest(['form_a', 'form_s']) as form
 ),
 
-forms as (select unnest(['form_a', 'form_s']) as form),
-
 expected as (
     select
         periods.period,
