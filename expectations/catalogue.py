@@ -54,6 +54,7 @@ class Rule:
     severity: str
     guards: str  # the mart (dbt model name) the rule's asset check is attached to
     title: str
+    label: str  # the rule's name in Chinese, for alerts and BI
     sql: str
     path: Path
     stage: str = "rows"
@@ -83,6 +84,7 @@ def parse_rule(path: Path) -> Rule:
         severity=str(meta["severity"]),
         guards=str(meta["guards"]),
         title=str(meta["title"]),
+        label=str(meta["label"]),
         sql=_render(text[m.end() :].strip().rstrip(";"), path),
         path=path,
         stage=str(meta.get("stage", "rows")),

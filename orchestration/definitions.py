@@ -22,6 +22,7 @@ def defs() -> dg.Definitions:
 
     ensure_manifest()
 
+    from .assets.alerts import data_quality_alerts
     from .assets.dbt import warehouse_models
     from .assets.landing import land_raw_files
     from .assets.publish import published_warehouse
@@ -34,7 +35,13 @@ def defs() -> dg.Definitions:
         description="Land, build, reconcile, publish",
     )
     return dg.Definitions(
-        assets=[land_raw_files, warehouse_models, reconciliation_results, published_warehouse],
+        assets=[
+            land_raw_files,
+            warehouse_models,
+            reconciliation_results,
+            data_quality_alerts,
+            published_warehouse,
+        ],
         asset_checks=[reconciliation_rules],
         jobs=[job],
         schedules=[

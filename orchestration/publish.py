@@ -75,8 +75,9 @@ def publish(
     """Publish the build if it passed (or is forced), else hold it; always refresh the audit."""
     build, target = settings.build_path, settings.warehouse_path
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a killed publish
+        stale.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
     now = datetime.now(UTC).replace(tzinfo=None)
     con = duckdb.connect()
     try:

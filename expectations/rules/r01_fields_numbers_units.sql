@@ -3,6 +3,7 @@ rule_id: R01
 severity: error
 guards: fact_capital_arrival
 title: Required fields present; amounts are numbers ≥ 0; units recognised
+label: 必填项、数字与单位
 */
 with cells as (
     select * from intermediate.int_form_cells_parsed

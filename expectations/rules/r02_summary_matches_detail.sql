@@ -3,6 +3,7 @@ rule_id: R02
 severity: error
 guards: fact_capital_arrival
 title: 主要指标汇总表 YTD = sum of 到位资金明细表 YTD, per unit, month and metric
+label: 汇总表与明细表一致
 */
 with summary as (
     select

@@ -3,6 +3,7 @@ rule_id: R03
 severity: error
 guards: fact_capital_arrival
 title: Per project and metric, previous month's YTD + this month = this month's YTD (January - month = YTD)
+label: 累计数逐月衔接
 */
 select
     f.period,

@@ -3,6 +3,7 @@ rule_id: R04
 severity: error
 guards: fact_capital_arrival
 title: YTD never decreases within a year, unless the later figure comes from a recorded revision
+label: 累计数不减少
 */
 select
     f.period,

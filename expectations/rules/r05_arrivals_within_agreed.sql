@@ -3,6 +3,7 @@ rule_id: R05
 severity: warn
 guards: fact_capital_arrival
 title: A project's cumulative arrival ≤ its agreed amount, unless a capital increase (增资) is recorded
+label: 到位资金不超过协议投资额
 */
 -- Money in 亿元 (省外 + 省内市外) across reporting units and years, against the agreed amount
 -- in the current register. Foreign investment (万美元) is not compared: it needs an

@@ -3,6 +3,7 @@ rule_id: R06
 severity: warn
 guards: mart_unit_monthly
 title: Reported 同比 and 完成率 recompute from their parts (within 0.1 pp)
+label: 同比和完成率可复算
 */
 with rows as (
     select

@@ -3,6 +3,7 @@ rule_id: R07
 severity: error
 guards: fact_capital_arrival
 title: Every project in a detail form is in the project register (先进库、后有数)
+label: 项目先入库
 */
 with registered as (
     select distinct project_code from staging.stg_register__projects

@@ -3,6 +3,7 @@ rule_id: R08
 severity: error
 guards: fact_capital_arrival
 title: One project is counted under one reporting unit per period (a transferred project reported by both units is a double count)
+label: 一个项目一个报送单位
 */
 with rows as (
     select

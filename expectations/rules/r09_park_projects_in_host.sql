@@ -3,6 +3,7 @@ rule_id: R09
 severity: error
 guards: fact_capital_arrival
 title: Every project a park reports appears, with the same amounts, in its host unit's detail form (park ⊂ host)
+label: 园区项目包含在所在县区
 */
 with figures as (
     select * from intermediate.int_arrival_figures_chained

@@ -3,6 +3,7 @@ rule_id: R10
 severity: error
 guards: fact_capital_arrival
 title: Real-estate projects (GB/T 4754 code 70) carry no 省外产业到位资金 and are not counted as 10亿元以上重大产业项目
+label: 房地产项目不计入
 */
 with real_estate as (
     select project_code

@@ -3,6 +3,7 @@ rule_id: R11
 severity: warn
 guards: mart_unit_monthly
 title: Every active reporting unit submitted for the period (不重不漏); a missing unit is named
+label: 各单位按时报送
 */
 with periods as (
     select distinct period from staging.stg_forms__submissions

@@ -3,6 +3,7 @@ rule_id: R12
 severity: error
 guards: mart_unit_monthly
 title: The city's own form S = sum of its reporting units' form S (county + zone, parks not added), per metric, YTD
+label: 市级汇总等于各单位之和
 stage: totals
 */
 with summaries as (

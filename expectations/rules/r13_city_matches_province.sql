@@ -3,6 +3,7 @@ rule_id: R13
 severity: error
 guards: mart_unit_monthly
 title: The city's total from the detail forms = the province's published figure for the city; the province's total = sum of its prefectures
+label: 全市合计与省级通报一致
 stage: totals
 */
 with city_detail as (

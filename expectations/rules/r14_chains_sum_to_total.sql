@@ -3,6 +3,7 @@ rule_id: R14
 severity: warn
 guards: mart_unit_monthly
 title: Sum over chains = city total (every yuan is assigned to exactly one chain of the scheme in force)
+label: 各产业链之和等于全市合计
 stage: totals
 */
 with facts as (

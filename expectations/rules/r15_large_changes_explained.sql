@@ -3,6 +3,7 @@ rule_id: R15
 severity: warn
 guards: mart_unit_monthly
 title: A year-on-year change beyond ±30 % needs an explanation (备注); flagged if none
+label: 大幅变化须有说明
 */
 -- Year on year on each reporting unit's summary YTD. Month on month is not checked: YTD
 -- grows every month by construction and single months are too noisy to flag at 30 %.

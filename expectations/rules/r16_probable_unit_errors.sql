@@ -3,6 +3,7 @@ rule_id: R16
 severity: warn
 guards: fact_capital_arrival
 title: A value about 10⁴ times its history (万元 entered as 亿元, or the reverse) is flagged as a probable unit error
+label: 疑似单位错误
 */
 -- Each YTD against the same project's (form A) or unit's (form S) previous YTD of the year.
 -- YTD moves by a factor of 1 to a few from month to month; a factor of 10³ or more (up or

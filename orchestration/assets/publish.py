@@ -4,12 +4,13 @@ import dagster as dg
 
 from ..publish import publish
 from ..resources import WarehouseResource
+from .alerts import ALERTS_KEY
 from .reconciliation import RECONCILIATION_KEY
 
 
 @dg.asset(
     key=dg.AssetKey(["published_warehouse"]),
-    deps=[RECONCILIATION_KEY],
+    deps=[RECONCILIATION_KEY, ALERTS_KEY],
     group_name="publish",
     kinds={"duckdb"},
     description="$ZS_DATA_DIR/warehouse.duckdb: the marts BI tools read, replaced atomically when a build passes",

@@ -285,18 +285,24 @@ class Loader:
         self.now = datetime.now(UTC).replace(tzinfo=None)
         self.units = UnitResolver(raw_dir)
         self.batches: dict[str, list[dict]] = defaultdict(list)
+        self.reinstate: list[str] = []  # submission ids of earlier versions that are back
         self.report = LoadReport()
 
     def run(self) -> LoadReport:
         for stmt in ddl():
             self.con.execute(stmt)
-        known = {
-            (src, sha)
-            for src, sha in self.con.execute(
-                "select source_file, file_sha256 from landing.files "
-                "union select source_file, file_sha256 from landing.rejected_files"
+        versions = {
+            (src, sha): (sid, superseded)
+            for src, sha, sid, superseded in self.con.execute(
+                "select source_file, file_sha256, submission_id, superseded_at is not null from landing.files"
             ).fetchall()
         }
+        known = {k for k, (_, superseded) in versions.items() if not superseded}
+        known |= set(
+            self.con.execute(
+                "select source_file, file_sha256 from landing.rejected_files"
+            ).fetchall()
+        )
         candidates, problems = discover(self.raw_dir)
         for rej in problems:
             self._reject(rej, sha="")
@@ -304,6 +310,9 @@ class Loader:
             sha = sha256_of(cand.path)
             if (cand.rel, sha) in known:
                 self.report.skipped += 1
+                continue
+            if (cand.rel, sha) in versions:  # an earlier version is back: make it current again
+                self.reinstate.append(versions[(cand.rel, sha)][0])
                 continue
             try:
                 self._land(cand, sha)
@@ -497,6 +506,17 @@ class Loader:
                 )
                 con.execute(insert)
                 con.unregister("landing_batch")
+            # an earlier version that is back supersedes the one in force, and is current again
+            for sid in self.reinstate:
+                con.execute(
+                    "update landing.files set superseded_at = ? where superseded_at is null "
+                    "and source_file = (select source_file from landing.files where submission_id = ?)",
+                    [self.now, sid],
+                )
+                con.execute(
+                    "update landing.files set superseded_at = null where submission_id = ?", [sid]
+                )
+                self.report.superseded += 1
             # a changed file supersedes the earlier versions at the same path
             if new_files:
                 superseded = con.execute(

@@ -15,10 +15,11 @@
 }}
 
 with landed as (
+    -- when each file version last changed: landed, or superseded by another version
     select
         kind,
         period,
-        loaded_at
+        greatest(loaded_at, coalesce(superseded_at, loaded_at)) as loaded_at
     from {{ ref('stg_landing__files') }}
 ),
 

@@ -1,0 +1,9 @@
+-- Files set aside by the loader, with the reason: what a clerk must resend.
+select
+    source_file,
+    file_sha256,
+    reason,
+    detail,
+    expected,
+    loaded_at
+from {{ source('landing', 'rejected_files') }}

@@ -1,0 +1,299 @@
+"""Write, audit, publish — and alerts — with real parts: a DingTalk-style robot on a real
+HTTP server on loopback, a real SMTP server on loopback, BI readers in other processes,
+and a pipeline killed mid-build."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from . import spreadsheets as ss
+from .conftest import REPO, Built, copy_sample, run_warehouse
+
+JUNE = "2023-06"
+
+
+LINEAGE = ("submission_id", "landed_through")
+
+
+def marts_fingerprint(path: Path) -> str:
+    """The marts' figures, leaving out lineage columns (which file version a row came from)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        h = hashlib.sha256()
+        for t in tables:
+            h.update(t.encode())
+            cols = [
+                r[0] for r in con.execute(f"describe marts.{t}").fetchall() if r[0] not in LINEAGE
+            ]
+            rows = con.execute(f"select {', '.join(cols)} from marts.{t} order by all").fetchall()  # noqa: S608
+            h.update(repr(rows).encode())
+        return h.hexdigest()
+
+
+class Robot(BaseHTTPRequestHandler):
+    """A group robot: records what it is sent and answers like DingTalk does."""
+
+    received: list[tuple[str, dict]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        Robot.received.append((self.path, json.loads(self.rfile.read(length))))
+        body = b'{"errcode":0,"errmsg":"ok"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def robot() -> list:
+    Robot.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Robot)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], Robot.received
+    server.shutdown()
+
+
+@pytest.fixture
+def mailbox() -> list:
+    from aiosmtpd.controller import Controller
+
+    class Handler:
+        messages: list = []
+
+        async def handle_DATA(self, server, session, envelope):
+            Handler.messages.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:  # a free port: the controller checks the one it is given
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    Handler.messages = []
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, Handler.messages
+    controller.stop()
+
+
+def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
+    tmp_path: Path, robot, mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    robot_port, posts = robot
+    smtp_port, mails = mailbox
+    monkeypatch.setenv(
+        "ZS_ALERT_DINGTALK_URL", f"http://127.0.0.1:{robot_port}/robot/send?access_token=t"
+    )
+    monkeypatch.setenv("ZS_ALERT_DINGTALK_SECRET", "SEC-test")
+    monkeypatch.setenv("ZS_ALERT_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("ZS_ALERT_SMTP_PORT", str(smtp_port))
+    monkeypatch.setenv("ZS_ALERT_SMTP_TO", "tongji@example.org, juzhang@example.org")
+    raw, data = copy_sample(tmp_path / "raw"), tmp_path / "data"
+
+    # 1. clean: published, nothing to announce
+    first = run_warehouse(raw, data)
+    assert first.exit_code == 0
+    assert posts == [] and mails == []
+    live = marts_fingerprint(first.published)
+    (first_run,) = first.query("select live_run_id from audit.publish_log")[0]
+
+    # 2. a 万元 figure typed as 亿元 in 五华区's June file: held, previous marts stay live
+    path = next((raw / "submissions" / JUNE / "五华区").glob("*明细*"))
+    original = path.read_bytes()
+    project = next(
+        r[1]
+        for r in ss.rows(path)
+        if len(r) > 4 and r[1].startswith("KM") and float(r[4] or 0) > 0.5
+    )
+    ss.edit(path, ss.row_with(project), 4, lambda v: round(v * 10000, 2))
+    held = run_warehouse(raw, data)
+    assert held.exit_code == 3
+    assert marts_fingerprint(held.published) == live
+    decision, live_run = held.query(
+        "select decision, live_run_id from audit.publish_log order by published_at desc limit 1"
+    )[0]
+    assert (decision, live_run) == ("held", first_run)
+    assert held.failures("R13"), "the published audit shows this run's failures"
+
+    # one DingTalk message (markdown, signed) and one e-mail, in Chinese, naming it all
+    assert len(posts) == 1 and len(mails) == 1
+    url, message = posts[0]
+    assert url.startswith("/robot/send?access_token=t&timestamp=") and "&sign=" in url
+    assert message["msgtype"] == "markdown"
+    text = message["markdown"]["text"]
+    for needle in (
+        "R13",
+        "全市合计与省级通报一致",
+        JUNE,
+        "五华区",
+        "530102",
+        "单位错误",
+        "应为",
+        "实际",
+        "查看更多",
+    ):
+        assert needle in text, needle
+    mail = mails[0]
+    assert mail.rcpt_tos == ["tongji@example.org", "juzhang@example.org"]
+    parsed = email.message_from_bytes(mail.content, policy=email.policy.default)
+    assert parsed["Subject"].startswith("招商数仓核对")
+    assert "五华区" in parsed.get_content() and "R13" in parsed.get_content()
+    log_lines = (data / "alerts" / "alerts.jsonl").read_text(encoding="utf-8").splitlines()
+    assert any(json.loads(line)["rule_id"] == "R13" for line in log_lines)
+
+    # 3. the same data again: nothing new is sent
+    again = run_warehouse(raw, data)
+    assert again.exit_code == 3
+    assert len(posts) == 1 and len(mails) == 1
+
+    # 4. the clerk sends the corrected file: published again, recovery announced once
+    path.write_bytes(original)
+    fixed = run_warehouse(raw, data)
+    assert fixed.exit_code == 0
+    assert len(posts) == 2
+    assert "已恢复" in posts[1][1]["markdown"]["text"]
+    assert marts_fingerprint(fixed.published) == live
+
+
+def test_an_operator_can_publish_a_held_build_with_a_reason(tmp_path: Path) -> None:
+    raw, data = copy_sample(tmp_path / "raw"), tmp_path / "data"
+    ss.edit(
+        next((raw / "submissions" / JUNE / "昆明市").glob("*汇总*")),
+        ss.row_with("省外产业到位资金"),
+        3,
+        lambda v: v + 1,
+    )
+    held = run_warehouse(raw, data)
+    assert held.exit_code == 3
+    assert (
+        held.query("select count(*) from information_schema.tables where table_schema = 'marts'")[
+            0
+        ][0]
+        == 0
+    )
+
+    from orchestration.cli import main
+
+    os.environ["ZS_DATA_DIR"] = str(data)
+    try:
+        assert main(["publish", "--force", "--reason", "市统计局电话确认，先发布"]) == 0
+    finally:
+        del os.environ["ZS_DATA_DIR"]
+    decision, reason = held.query(
+        "select decision, reason from audit.publish_log order by published_at desc limit 1"
+    )[0]
+    assert decision == "forced" and "市统计局电话确认" in reason
+    assert held.query("select count(*) from marts.fact_capital_arrival")[0][0] > 0
+
+
+READER = """
+import json, sys, time, duckdb
+path, mode, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+seen, errors = set(), []
+end = time.time() + seconds
+con = duckdb.connect(path, read_only=True) if mode == "hold" else None
+while time.time() < end:
+    try:
+        c = con or duckdb.connect(path, read_only=True)
+        seen.add(c.execute(
+            "select live_run_id from audit.publish_log order by published_at desc limit 1"
+        ).fetchone()[0])
+        if con is None:
+            c.close()
+    except Exception as exc:
+        errors.append(repr(exc))
+    time.sleep(0.05)
+print(json.dumps([sorted(s for s in seen if s), errors]))
+"""
+
+
+def test_bi_readers_are_never_blocked_and_never_see_half_a_file(
+    clean_build: Built, tmp_path: Path
+) -> None:
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    shutil.copytree(clean_build.raw, raw)
+    shutil.copytree(clean_build.data, data)
+    (before,) = clean_build.query("select live_run_id from audit.publish_log")[0]
+    # a re-saved file makes the next build do real work and publish a new version
+    path = raw / "submissions" / JUNE / "西山区" / "6月明细.csv"
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(data / "warehouse.duckdb"), mode, "40"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for mode in ("hold", "reopen")
+    ]
+    time.sleep(2)
+    built = run_warehouse(raw, data)
+    assert built.exit_code == 0
+    (after,) = built.query(
+        "select live_run_id from audit.publish_log order by published_at desc limit 1"
+    )[0]
+    assert after != before
+    held_out, reopen_out = (r.communicate(timeout=120)[0] for r in readers)
+    held_seen, held_errors = eval(held_out)
+    reopen_seen, reopen_errors = eval(reopen_out)
+    assert held_errors == [] and reopen_errors == []
+    assert held_seen == [before]  # an open connection keeps reading the file it opened
+    assert set(reopen_seen) <= {before, after} and after in reopen_seen
+
+
+def test_killing_a_build_leaves_the_published_file_intact_and_the_next_run_recovers(
+    clean_build: Built, tmp_path: Path
+) -> None:
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    shutil.copytree(clean_build.raw, raw)
+    shutil.copytree(clean_build.data, data)
+    live = marts_fingerprint(data / "warehouse.duckdb")
+    for period in ("2022-03", "2023-03"):
+        path = next((raw / "submissions" / period / "西山区").glob("*明细*"))
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
+    env = {**os.environ, "ZS_RAW_DIR": str(raw), "ZS_DATA_DIR": str(data)}
+    env.pop("DAGSTER_HOME", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "run"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    build_dir = data / "build"
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(build_dir.glob("*.wal")):
+        time.sleep(0.05)  # kill while the build file is being written
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert marts_fingerprint(data / "warehouse.duckdb") == live
+    again = run_warehouse(raw, data)
+    assert again.exit_code == 0
+    assert marts_fingerprint(data / "warehouse.duckdb") == live  # same figures, rebuilt
