@@ -29,6 +29,7 @@ import duckdb
 from .catalogue import STAGES, Rule, load_rules
 
 CULPRITS_SQL = Path(__file__).with_name("culprits.sql")
+DATA_QUALITY_SQL = Path(__file__).with_name("data_quality.sql")
 
 log = logging.getLogger(__name__)
 
@@ -99,69 +100,102 @@ class ReconciliationRun:
         return not self.error_failures
 
 
-def _gx_validate(db_path: Path, rules: Iterable[Rule]) -> dict[str, tuple[bool, int]]:
-    """GX verdict per rule: (success, failing row count), computed in DuckDB."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+class GxSession:
+    """One Great Expectations context for a reconciliation run: one suite, one query asset
+    and one validation definition per rule, a checkpoint per stage, and Data Docs.
 
-    from . import gx_duckdb  # noqa: F401  (registers the "duckdb" datasource type)
+    Between stages the DuckDB connection is released, so that the runner can write the
+    audit rows (DuckDB lets a process hold a file only under one configuration)."""
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_duckdb(
-        name="warehouse", connection_string=f"duckdb:///{db_path}"
-    )
-    definitions = []
-    for rule in rules:
-        query = f"select * from ({rule.sql}) as rule_rows"  # noqa: S608 (rule SQL is ours)
-        asset = source.add_query_asset(name=rule.rule_id, query=query)
-        batch = asset.add_batch_definition_whole_table(rule.rule_id)
-        suite = context.suites.add(
-            gx.ExpectationSuite(
-                name=rule.rule_id,
-                expectations=[
-                    gx.expectations.UnexpectedRowsExpectation(
-                        unexpected_rows_query="select * from {batch} where is_failure",
-                        description=f"{rule.rule_id}: {rule.title}",
-                    )
-                ],
+    def __init__(self, db_path: Path) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        from . import gx_duckdb  # noqa: F401  (registers the "duckdb" datasource type)
+
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.source = self.context.data_sources.add_duckdb(
+            name="warehouse", connection_string=f"duckdb:///{db_path}"
+        )
+
+    def validate(self, stage: str, rules: Iterable[Rule]) -> dict[str, tuple[bool, int]]:
+        """GX verdict per rule: (success, failing row count), computed in DuckDB."""
+        gx = self.gx
+        definitions = []
+        for rule in rules:
+            query = f"select * from ({rule.sql}) as rule_rows"  # noqa: S608 (rule SQL is ours)
+            asset = self.source.add_query_asset(name=rule.rule_id, query=query)
+            batch = asset.add_batch_definition_whole_table(rule.rule_id)
+            suite = self.context.suites.add(
+                gx.ExpectationSuite(
+                    name=rule.rule_id,
+                    expectations=[
+                        gx.expectations.UnexpectedRowsExpectation(
+                            unexpected_rows_query="select * from {batch} where is_failure",
+                            description=f"{rule.rule_id} {rule.label}: {rule.title}",
+                        )
+                    ],
+                )
+            )
+            definitions.append(
+                self.context.validation_definitions.add(
+                    gx.ValidationDefinition(name=rule.rule_id, data=batch, suite=suite)
+                )
+            )
+        checkpoint = self.context.checkpoints.add(
+            gx.Checkpoint(
+                name=f"reconciliation_{stage}",
+                validation_definitions=definitions,
+                result_format="BASIC",
             )
         )
-        definitions.append(
-            context.validation_definitions.add(
-                gx.ValidationDefinition(name=rule.rule_id, data=batch, suite=suite)
+        try:
+            result = checkpoint.run()
+        finally:
+            self.release()
+        verdicts: dict[str, tuple[bool, int]] = {}
+        for validation in result.run_results.values():
+            (expectation,) = validation.results
+            if "observed_value" not in (expectation.result or {}):
+                info = expectation.exception_info or {}
+                messages = [
+                    str(v.get("exception_message"))
+                    for v in (info.values() if "raised_exception" not in info else [info])
+                    if isinstance(v, dict)
+                ]
+                raise RuntimeError(
+                    f"{validation.suite_name}: GX could not evaluate the rule: {'; '.join(messages)}"
+                )
+            verdicts[validation.suite_name] = (
+                bool(expectation.success),
+                int(expectation.result["observed_value"]),
             )
+        return verdicts
+
+    def release(self) -> None:
+        """Give the database back so this process can open it with its own configuration."""
+        self.source.get_execution_engine().close()
+        self.source.get_engine().dispose()
+
+    def build_docs(self, directory: Path) -> Path:
+        """Great Expectations Data Docs for this run's validations, as static HTML."""
+        directory.mkdir(parents=True, exist_ok=True)
+        self.context.add_data_docs_site(
+            site_name="warehouse",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(directory),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
         )
-    checkpoint = context.checkpoints.add(
-        gx.Checkpoint(
-            name="reconciliation", validation_definitions=definitions, result_format="BASIC"
-        )
-    )
-    try:
-        result = checkpoint.run()
-    finally:
-        # release the database so this process can open it with its own configuration
-        source.get_execution_engine().close()
-        source.get_engine().dispose()
-    verdicts: dict[str, tuple[bool, int]] = {}
-    for validation in result.run_results.values():
-        (expectation,) = validation.results
-        if "observed_value" not in (expectation.result or {}):
-            info = expectation.exception_info or {}
-            messages = [
-                str(v.get("exception_message"))
-                for v in (info.values() if "raised_exception" not in info else [info])
-                if isinstance(v, dict)
-            ]
-            raise RuntimeError(
-                f"{validation.suite_name}: GX could not evaluate the rule: {'; '.join(messages)}"
-            )
-        verdicts[validation.suite_name] = (
-            bool(expectation.success),
-            int(expectation.result["observed_value"]),
-        )
-    return verdicts
+        self.context.build_data_docs(site_names=["warehouse"])
+        return directory / "index.html"
 
 
 def _failures(con: duckdb.DuckDBPyConnection, rule: Rule, limit: int = 20) -> list[dict]:
@@ -226,7 +260,10 @@ def _write(
 
 
 def run_rules(
-    db_path: Path, rules: Iterable[Rule] | None = None, run_id: str | None = None
+    db_path: Path,
+    rules: Iterable[Rule] | None = None,
+    run_id: str | None = None,
+    docs_dir: Path | None = None,
 ) -> ReconciliationRun:
     """Validate the rules with GX and write their rows to the audit schema, stage by stage;
     then name the culprits of failed totals."""
@@ -238,12 +275,13 @@ def run_rules(
         for stmt in AUDIT_DDL:
             con.execute(stmt)
         con.execute("delete from audit.reconciliation_results")
+    session = GxSession(db_path)
     for stage in STAGES:
         staged = [r for r in rules if r.stage == stage]
         if not staged:
             continue
         started = time.perf_counter()
-        verdicts = _gx_validate(db_path, staged)
+        verdicts = session.validate(stage, staged)
         gx_ms = int((time.perf_counter() - started) * 1000) // len(staged)
         with duckdb.connect(str(db_path)) as con:
             con.execute("begin transaction")
@@ -255,6 +293,10 @@ def run_rules(
                     if outcome.rule.stage == "totals":
                         outcome.failures = _failures(con, outcome.rule)
             con.execute("commit")
+    with duckdb.connect(str(db_path)) as con:
+        con.execute(DATA_QUALITY_SQL.read_text(encoding="utf-8"))
+    if docs_dir is not None:
+        session.build_docs(docs_dir)
     for o in run.outcomes:
         log.info(
             "%s %s: %d checked, %d failed",

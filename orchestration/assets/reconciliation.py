@@ -21,7 +21,10 @@ MARTS = ("fact_capital_arrival", "mart_unit_monthly", "dim_district", "dim_proje
     description="audit.reconciliation_results: every rule of the catalogue, one row per thing checked",
 )
 def reconciliation_results(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    run = run_rules(warehouse.settings.build_path, run_id=context.run_id[:12])
+    settings = warehouse.settings
+    run = run_rules(
+        settings.build_path, run_id=context.run_id[:12], docs_dir=settings.data_dir / "docs"
+    )
     return dg.MaterializeResult(
         metadata={
             "run_id": run.run_id,
