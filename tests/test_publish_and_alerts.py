@@ -110,6 +110,10 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
         "ZS_ALERT_DINGTALK_URL", f"http://127.0.0.1:{robot_port}/robot/send?access_token=t"
     )
     monkeypatch.setenv("ZS_ALERT_DINGTALK_SECRET", "SEC-test")
+    monkeypatch.setenv(
+        "ZS_ALERT_WECOM_URL", f"http://127.0.0.1:{robot_port}/cgi-bin/webhook/send?key=k"
+    )
+    monkeypatch.setenv("ZS_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{robot_port}/hooks/zhaoshang")
     monkeypatch.setenv("ZS_ALERT_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("ZS_ALERT_SMTP_PORT", str(smtp_port))
     monkeypatch.setenv("ZS_ALERT_SMTP_TO", "tongji@example.org, juzhang@example.org")
@@ -140,9 +144,14 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
     assert (decision, live_run) == ("held", first_run)
     assert held.failures("R13"), "the published audit shows this run's failures"
 
-    # one DingTalk message (markdown, signed) and one e-mail, in Chinese, naming it all
-    assert len(posts) == 1 and len(mails) == 1
-    url, message = posts[0]
+    # one message per channel: DingTalk (markdown, signed), WeCom, the webhook, one e-mail
+    by_channel = {url.split("?")[0]: body for url, body in posts}
+    assert len(posts) == 3 and len(mails) == 1
+    assert by_channel["/cgi-bin/webhook/send"]["msgtype"] == "markdown"
+    assert "R13" in by_channel["/cgi-bin/webhook/send"]["markdown"]["content"]
+    hook = by_channel["/hooks/zhaoshang"]
+    assert any(a["rule_id"] == "R13" and a["suspect_cause"] == "unit_scale" for a in hook["alerts"])
+    url, message = next((u, b) for u, b in posts if u.startswith("/robot/send"))
     assert url.startswith("/robot/send?access_token=t&timestamp=") and "&sign=" in url
     assert message["msgtype"] == "markdown"
     text = message["markdown"]["text"]
@@ -169,14 +178,15 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
     # 3. the same data again: nothing new is sent
     again = run_warehouse(raw, data)
     assert again.exit_code == 3
-    assert len(posts) == 1 and len(mails) == 1
+    assert len(posts) == 3 and len(mails) == 1
 
     # 4. the clerk sends the corrected file: published again, recovery announced once
     path.write_bytes(original)
     fixed = run_warehouse(raw, data)
     assert fixed.exit_code == 0
-    assert len(posts) == 2
-    assert "已恢复" in posts[1][1]["markdown"]["text"]
+    assert len(posts) == 6 and len(mails) == 2
+    recovery = next(b for u, b in posts[3:] if u.startswith("/robot/send"))
+    assert "已恢复" in recovery["markdown"]["text"]
     assert marts_fingerprint(fixed.published) == live
 
 
