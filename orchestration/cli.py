@@ -3,6 +3,7 @@
 - ``zhaoshang run``              land, build, reconcile and publish everything, in-process
                                  (``--full-refresh`` rebuilds incremental models from scratch);
 - ``zhaoshang publish --force``  publish a held build deliberately, with a recorded reason;
+- ``zhaoshang check PATH``       a clerk's check of a file or folder before sending it;
 - ``zhaoshang prepare``          rebuild dbt's manifest (``make dev`` does this first);
 - ``zhaoshang generate-sample``  rewrite the seeded sample under ``raw/``.
 """
@@ -105,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     pub = sub.add_parser("publish", help="publish the current build")
     pub.add_argument("--force", action="store_true", help="publish even though error rules failed")
     pub.add_argument("--reason", help="why (recorded in audit.publish_log); required with --force")
+    chk = sub.add_parser("check", help="check a file or folder before sending it (R01-R04)")
+    chk.add_argument("path", type=Path)
+    chk.add_argument("--period", help="YYYY-MM, when the path does not say")
+    chk.add_argument("--unit", help="the submitting unit, when the path does not say")
     sub.add_parser("prepare", help="rebuild dbt's manifest")
     gen = sub.add_parser("generate-sample", help="rewrite the seeded sample data")
     gen.add_argument("--out", type=Path, default=Path("raw"))
@@ -122,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         decision = publish(settings(), force_reason=args.reason if args.force else None)
         print(f"{decision.decision}: {decision.reason}")
         return 0 if decision.published else EXIT_HELD
+    if args.command == "check":
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        from .check import check
+
+        return check(args.path, period=args.period, unit=args.unit)
     if args.command == "prepare":
         _env()
         from .dbt_setup import ensure_manifest

@@ -1,15 +1,18 @@
 {#-
   Cell text -> number. Landing keeps cells as typed; this is the one place that reads them.
-  Thousands separators, surrounding spaces and a trailing % go; the empty-value spellings
+  Full-width digits (１２３．４５) become ASCII; thousands separators, spaces (also the
+  full-width one) and a trailing % go; the empty-value spellings
   (blank, —, -, /, 无) read as 0; anything else that is not a number reads as null, which
   rule R01 reports with the file, row and column.
 -#}
 {% macro parse_number(column) -%}
+    {#- full-width digits and signs to ASCII, then drop separators, spaces and a trailing % -#}
+    {%- set ascii = "translate(trim(" ~ column ~ "), '０１２３４５６７８９．，－＋％　', '0123456789.,-+% ')" -%}
     case
         when nullif(trim({{ column }}), '') is null then 0
-        when trim({{ column }}) in ('—', '-', '/', '无', '－', '／', '--', '——') then 0
+        when trim({{ column }}) in ('—', '-', '/', '无', '－', '／', '--', '——', '－－') then 0
         else try_cast(
-            replace(replace(replace(trim({{ column }}), ',', ''), '%', ''), ' ', '')
+            replace(replace(replace({{ ascii }}, ',', ''), '%', ''), ' ', '')
             as decimal(24, 8)
         )
     end

@@ -48,8 +48,9 @@ select
     problems.unit_code as suspect_unit_code,
     'other' as suspect_cause,
     printf(
-        '%s 第%d行 `%s`（%s列）：%s',
+        '%s（工作表 %s）第%d行 `%s`（%s列）：%s',
         problems.source_file,
+        problems.sheet,
         problems.source_row_number,
         coalesce(problems.header_label, problems.column_name),
         coalesce(problems.column_letter, '?'),

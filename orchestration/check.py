@@ -1,0 +1,179 @@
+"""``zhaoshang check PATH``: a clerk checks a file before sending it.
+
+The same parser and the same rules as the warehouse, on a throwaway copy: the reference
+data and register from ``ZS_RAW_DIR``, the unit's earlier months of the year (so that YTD
+figures can be chained), and the file or folder being checked. Then the within-submission
+rules R01-R04 run (R02 only when both forms are there) and each problem is printed in
+Chinese with file, sheet, row and column. Exit status 1 when there is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .config import DBT_PROJECT_DIR, settings
+from .ingest.landing import UnitResolver, load_raw
+from .ingest.reading import SPREADSHEET_SUFFIXES, Rejection, read_grids
+
+PERIOD = re.compile(r"^20\d{2}-(0[1-9]|1[0-2])$")
+RULES = ("R01", "R02", "R03", "R04")
+
+
+@dataclass
+class Problem:
+    severity: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        label = "错误" if self.severity == "error" else "提醒"
+        return f"[{label}] {self.where}：{self.message}"
+
+
+def _locate(path: Path, period: str | None, unit: str | None) -> tuple[str, str]:
+    """Period and unit folder from the path (…/submissions/YYYY-MM/<unit>/file) or options."""
+    parts = path.resolve().parts
+    folder = path.resolve().parent if path.is_file() else path.resolve()
+    if period is None and PERIOD.match(folder.parent.name):
+        period = folder.parent.name
+    if unit is None and PERIOD.match(folder.parent.name):
+        unit = folder.name
+    if period is None or unit is None:
+        raise SystemExit(
+            f"无法从路径判断报送月份和单位：{'/'.join(parts[-3:])}。请用 --period YYYY-MM 和 --unit 单位名称 指定。"
+        )
+    return period, unit
+
+
+def check(path: Path, period: str | None = None, unit: str | None = None, out=sys.stdout) -> int:
+    """Check a file or a folder of files; print the problems; 0 if no error, else 1."""
+    s = settings()
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+    files = [f for f in files if not f.name.startswith((".", "~$"))]
+    if not files:
+        print(f"{path}：没有可检查的文件", file=out)
+        return 1
+    period, unit_folder = _locate(path, period, unit)
+    unit_code = UnitResolver(s.raw_dir).resolve(unit_folder)
+    problems: list[Problem] = []
+    for f in files:  # the parser alone first: it names the file, sheet, row and column
+        if f.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            problems.append(Problem("error", f.name, f"不是 .xlsx 或 .csv 文件（{f.suffix}）"))
+            continue
+        try:
+            read_grids(f, f.name)
+        except Rejection as rej:
+            problems.append(Problem("error", rej.file, rej.detail))
+    if unit_code is None:
+        problems.append(
+            Problem(
+                "error", unit_folder, "不是已知的报送单位或园区名称（见 reference/aliases.csv）"
+            )
+        )
+    if not any(p.severity == "error" for p in problems):
+        problems += _run_rules(s.raw_dir, files, period, unit_folder, unit_code)
+    for p in problems:
+        print(p, file=out)
+    errors = sum(p.severity == "error" for p in problems)
+    print(
+        f"\n检查完成：{len(files)} 个文件，{errors} 个错误，{len(problems) - errors} 个提醒。"
+        + ("可以报送。" if not errors else "请修改后再报送。"),
+        file=out,
+    )
+    return 1 if errors else 0
+
+
+def _run_rules(
+    raw_dir: Path, files: list[Path], period: str, unit_folder: str, unit_code: str
+) -> list[Problem]:
+    from expectations.catalogue import load_rules
+    from expectations.runner import run_rules
+
+    with tempfile.TemporaryDirectory(prefix="zhaoshang-check-") as tmp:
+        work = Path(tmp)
+        raw = work / "raw"
+        for sub in ("reference", "register"):
+            if (raw_dir / sub).exists():
+                shutil.copytree(raw_dir / sub, raw / sub)
+        # the unit's earlier months of the year, as the bureau holds them, for R03/R04
+        for earlier in sorted((raw_dir / "submissions").glob(f"{period[:4]}-*")):
+            if earlier.name >= period:
+                continue
+            for candidate in earlier.iterdir():
+                if UnitResolver(raw_dir).resolve(candidate.name) == unit_code:
+                    shutil.copytree(candidate, raw / "submissions" / earlier.name / candidate.name)
+        target = raw / "submissions" / period / unit_folder
+        target.mkdir(parents=True, exist_ok=True)
+        for f in files:
+            shutil.copy2(f, target / f.name)
+        db = work / "data" / "build" / "warehouse.duckdb"
+        db.parent.mkdir(parents=True)
+        with duckdb.connect(str(db)) as con:
+            load_raw(con, raw)
+            rejected = con.execute(
+                "select source_file, detail from landing.rejected_files"
+            ).fetchall()
+            forms = {
+                r[0]
+                for r in con.execute(
+                    "select kind from landing.files where period = ?", [period]
+                ).fetchall()
+            }
+        problems = [Problem("error", src, detail) for src, detail in rejected]
+        _dbt_build(work)
+        wanted = [
+            r
+            for r in load_rules()
+            if r.rule_id in RULES and (r.rule_id != "R02" or {"form_a", "form_s"} <= forms)
+        ]
+        run_rules(db, rules=wanted)
+        prefix = f"submissions/{period}/{unit_folder}/"
+        with duckdb.connect(str(db), read_only=True) as con:
+            rows = con.execute(
+                "select severity, rule_id, source_file, detail from audit.reconciliation_results "
+                "where status = 'fail' and source_file like ? order by rule_id, detail",
+                [prefix + "%"],
+            ).fetchall()
+    return problems + [Problem(sev, rule_id, detail) for sev, rule_id, _src, detail in rows]
+
+
+def _dbt_build(work: Path) -> None:
+    """Build the models the rules read, into the throwaway warehouse (dbt in its own
+    process, as in the pipeline: dbt-duckdb keeps its connection for the process's life)."""
+    from .dbt_setup import dbt_executable
+
+    env = {**os.environ, "ZS_DATA_DIR": str(work / "data")}
+    result = subprocess.run(
+        [
+            dbt_executable(),
+            "--quiet",
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+            "--select",
+            "+int_form_cells_parsed +int_arrival_figures_chained +stg_forms__summary_indicators "
+            "+stg_register__projects +stg_reference__units +int_projects_versioned metrics",
+            "--exclude",
+            "test_type:data",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"the check could not build its models:\n{result.stdout[-2000:]}")
