@@ -39,7 +39,7 @@ sample: $(STAMP)
 	$(BIN)/zhaoshang generate-sample --out raw
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/xlsx_read.py 200000
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

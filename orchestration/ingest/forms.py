@@ -212,26 +212,36 @@ def _fill(table: Table, rows: list[list[object]], first: int, last: int) -> None
             table.units[name] = in_header[0] if in_header else default
         elif table.form in ("register", "published") and in_header:
             table.units[name] = in_header[0]
-    # filled date anywhere on the sheet (footer or under the title)
+    # filled date anywhere on the sheet (footer or under the title); only cells that can
+    # hold it are normalised, so a 200,000-row sheet is not normalised cell by cell
     for row in rows:
         for i, c in enumerate(row):
-            label = norm_label(c)
-            if "填报日期" in label:
-                tail = [label, *(norm_label(x) for x in row[i + 1 : i + 3])]
+            if isinstance(c, str) and "填" in c and "填报日期" in norm_label(c):
+                tail = [norm_label(c), *(norm_label(x) for x in row[i + 1 : i + 3])]
                 table.filled_date = next((d for d in map(find_date, tail) if d), None)
-    # data rows
+    # data rows: total (合计) and footer rows are skipped; a row is looked at closely only
+    # when one of its first text cells carries a marker word, in either script
     width = max(table.columns.values()) + 1
     for r in range(last + 1, len(rows)):
         cells = [cell_text(c) for c in rows[r][:width]]
         cells += [None] * (width - len(cells))
-        labels = [norm_label(c) for c in cells if c]
-        if not labels:
+        texts = [c for c in cells if c]
+        if not texts:
             continue
-        if any(w in labels[0] for w in _TOTAL_WORDS) or any(
-            any(lab.startswith(w) for w in _FOOTER_WORDS) for lab in labels
-        ):
+        if any(m in t for t in texts[:3] for m in _MARKERS) and _is_total_or_footer(texts):
             continue
         table.rows.append((r + 1, [cells[i] for i in table.columns.values()]))
+
+
+# characters the total and footer words start with, in simplified and traditional script
+_MARKERS = ("合", "总", "總", "小", "全", "填", "审", "審", "负", "負", "制", "注", "說", "说")
+
+
+def _is_total_or_footer(texts: list[str]) -> bool:
+    labels = [norm_label(t) for t in texts]
+    return any(w in labels[0] for w in _TOTAL_WORDS) or any(
+        lab.startswith(w) for lab in labels for w in _FOOTER_WORDS
+    )
 
 
 def parse(grids: list[Grid], display: str) -> Table:
