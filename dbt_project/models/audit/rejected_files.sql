@@ -3,7 +3,7 @@ select
     source_file,
     file_sha256,
     reason,
-    detail,
+    {{ safe_text('detail') }} as detail,
     expected,
     loaded_at
 from {{ source('landing', 'rejected_files') }}

@@ -5,8 +5,8 @@ select
     sheet,
     source_row_number as row_number,
     column_letter,
-    coalesce(header_label, column_name) as column_label,
-    raw_value as value,
+    {{ safe_text('coalesce(header_label, column_name)') }} as column_label,
+    {{ safe_text('raw_value') }} as value,
     problem as reason,
     case problem
         when 'not_a_number' then '数字，如 1234.56（可带千分位、全角数字）'

@@ -26,9 +26,9 @@ latest_chain as (
 select
     md5(projects.project_code) as project_key,
     projects.project_code,
-    projects.project_name,
-    projects.investor,
-    projects.investor_origin,
+    {{ safe_text('projects.project_name') }} as project_name,
+    {{ safe_text('projects.investor') }} as investor,
+    {{ safe_text('projects.investor_origin') }} as investor_origin,
     projects.top500_category,
     projects.top500_category is not null as is_top500,
     projects.industry_code,
