@@ -121,7 +121,7 @@ def test_running_twice_leaves_identical_marts(clean_build: Built, tmp_path) -> N
     again = run_warehouse(clean_build.raw, data)
     assert again.exit_code == 0
     assert _marts_fingerprint(data / "warehouse.duckdb") == before
-    assert len(before) == 7
+    assert len(before) == 8
     # nothing was landed twice
     (files,) = again.query("select count(*) from landing.files", build=True)[0]
     assert files == sum(1 for p in clean_build.raw.rglob("*") if p.is_file())

@@ -141,3 +141,28 @@ def test_loading_is_incremental_and_a_changed_file_supersedes_the_old(
             "select count(*), count(superseded_at) from landing.files where source_file like '%西山区/6月明细.csv'"
         ).fetchone()
     assert versions == (2, 1)
+
+
+def test_a_zip_bomb_and_a_symlink_are_refused_before_anything_is_read(
+    small_raw: Path, tmp_path: Path
+) -> None:
+    import zipfile
+
+    june = small_raw / "submissions" / "2023-06"
+    bomb = june / "五华区" / "到位资金明细表（大）.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("xl/worksheets/sheet1.xml", "w") as member:
+            for _ in range(40):
+                member.write(b"\0" * (1 << 20))  # 40 MB of nothing, a few tens of KB packed
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text("序号,项目编号\n", encoding="utf-8")
+    (june / "西山区" / "链接.csv").symlink_to(outside)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        load_raw(con, small_raw)
+        rejected = dict(con.execute("select reason, detail from landing.rejected_files").fetchall())
+        loaded = con.execute("select count(*) from landing.files where kind = 'form_a'").fetchone()[
+            0
+        ]
+    assert set(rejected) == {"too_large", "unsafe_path"}
+    assert "ratio" in rejected["too_large"]
+    assert loaded == 27
