@@ -176,6 +176,16 @@ def test_r01_a_cell_that_is_not_a_number(error_build: tuple[Built, str]) -> None
         and "本年累计省外到位资金" in detail
         and "（E列）" in detail
     )
+    # the row is set aside, in the audit for the clerk, and out of the fact
+    built = error_build[0]
+    (rejected,) = built.query("select count(*) from audit.rejected_rows where value = '12..5'")[0]
+    assert rejected == 1
+    (in_fact,) = built.query(
+        "select count(*) from marts.fact_capital_arrival where period = '2023-05' "
+        "and unit_code = '530112' and arrived_out_of_province_ytd is null",
+        build=True,
+    )[0]
+    assert in_fact == 0
 
 
 def test_r09_park_figure_missing_from_its_host(error_build: tuple[Built, str]) -> None:
