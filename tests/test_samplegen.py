@@ -6,6 +6,8 @@ import hashlib
 from pathlib import Path
 
 from orchestration.samplegen import generate
+from orchestration.samplegen.model import SampleModel
+from orchestration.samplegen.write import summary
 
 from .conftest import SAMPLE
 
@@ -21,3 +23,7 @@ def _hashes(root: Path) -> dict[str, str]:
 def test_generator_reproduces_the_committed_sample(tmp_path: Path) -> None:
     generate(tmp_path / "raw")
     assert _hashes(tmp_path / "raw") == _hashes(SAMPLE)
+
+
+def test_the_model_is_calibrated_to_the_published_figures() -> None:
+    assert summary(SampleModel()) == {"oop_2023_06": 646.66, "industrial_2023_06": 286.13}
