@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import yaml
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 
-# Tolerances of the catalogue: amounts reconcile within 0.01 亿元 / 0.01 万美元.
-PARAMETERS = {"amount_tolerance": "0.01", "rate_tolerance_pp": "0.1"}
+
+def _deadline_day() -> str:
+    """Day of the following month by which a period's submissions are due (R11)."""
+    day = os.environ.get("ZS_SUBMISSION_DEADLINE_DAY", "5").strip()
+    if not day.isdigit() or not 1 <= int(day) <= 28:
+        raise ValueError(f"ZS_SUBMISSION_DEADLINE_DAY must be a day from 1 to 28, not {day!r}")
+    return day
+
+
+# Tolerances of the catalogue: amounts reconcile within 0.01 亿元 / 0.01 万美元, rates
+# within 0.1 percentage points; submissions are due on the 5th of the following month.
+def parameters() -> dict[str, str]:
+    """What the rule files' {{ placeholders }} stand for, read when the rules are loaded."""
+    return {
+        "amount_tolerance": "0.01",
+        "rate_tolerance_pp": "0.1",
+        "deadline_day": _deadline_day(),
+    }
+
 
 SEVERITIES = ("error", "warn")
 # Row-level rules run first; "totals" rules (R12-R14) run after them, so that the culprit
@@ -65,10 +82,12 @@ class Rule:
 
 
 def _render(sql: str, path: Path) -> str:
+    params = parameters()
+
     def value(m: re.Match) -> str:
-        if m.group(1) not in PARAMETERS:
+        if m.group(1) not in params:
             raise ValueError(f"{path.name}: unknown parameter {m.group(1)}")
-        return PARAMETERS[m.group(1)]
+        return params[m.group(1)]
 
     return _PARAM.sub(value, sql)
 
@@ -98,7 +117,6 @@ def parse_rule(path: Path) -> Rule:
     return rule
 
 
-@cache
 def load_rules() -> tuple[Rule, ...]:
-    """Every rule of the catalogue that is implemented, in id order."""
+    """Every rule of the catalogue, in id order, with the parameters of the environment."""
     return tuple(parse_rule(p) for p in sorted(RULES_DIR.glob("r[0-9][0-9]_*.sql")))

@@ -294,3 +294,30 @@ def test_missing_submission_a_unit_that_did_not_report(tmp_path: Path) -> None:
     for rule_id in ("R12", "R13"):
         period, unit, cause, _ = _top_suspect(built, rule_id)
         assert (period, unit, cause) == (JUNE, "530124", "missing_submission"), rule_id
+
+
+def test_r11_names_a_missing_unit_only_once_its_deadline_has_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    monkeypatch.setenv("ZS_SUBMISSION_DEADLINE_DAY", "20")
+    today = date.today()
+    this_month = f"{today.year}-{today.month:02d}"
+    following = date(today.year + today.month // 12, today.month % 12 + 1, 20)
+    raw = copy_sample(tmp_path / "raw")
+    # one unit has already sent this month's forms; the others still have time
+    shutil.copytree(
+        raw / "submissions" / "2023-12" / "五华区", raw / "submissions" / this_month / "五华区"
+    )
+    built = run_warehouse(raw, tmp_path / "data")
+    rows = [
+        r
+        for r in built.query(
+            "select unit_code, status, detail from audit.reconciliation_results where rule_id = 'R11' and period = ?",
+            [this_month],
+        )
+    ]
+    assert rows and all(status == "pass" for _, status, _ in rows)
+    waiting = [detail for unit, _, detail in rows if unit != "530102"]
+    assert waiting and all(f"截止日期 {following.isoformat()}" in d for d in waiting)

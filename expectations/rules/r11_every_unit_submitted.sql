@@ -2,7 +2,7 @@
 rule_id: R11
 severity: warn
 guards: mart_unit_monthly
-title: Every active reporting unit submitted for the period (不重不漏); a missing unit is named
+title: Every active reporting unit submitted for the period (不重不漏); once the deadline has passed, a missing unit is named
 label: 各单位按时报送
 */
 with periods as (
@@ -18,7 +18,12 @@ expected as (
         periods.period,
         units.unit_code,
         units.unit_name,
-        forms.form
+        forms.form,
+        cast(
+            cast(periods.period || '-01' as date)
+            + interval 1 month
+            + interval ({{ deadline_day }} - 1) day as date
+        ) as deadline_date
     from periods
     inner join staging.stg_reference__units as units
         on
@@ -47,7 +52,8 @@ select
     null as metric,
     null as expected_value,
     null as actual_value,
-    r.unit_code is null as is_failure,
+    -- late only once the deadline (day N of the following month) has passed
+    r.unit_code is null and current_date > e.deadline_date as is_failure,
     e.unit_code as suspect_unit_code,
     'missing_submission' as suspect_cause,
     printf(
@@ -56,7 +62,11 @@ select
         e.period,
         case
             when r.unit_code is null
-                then '未报送' || case e.form when 'form_a' then '到位资金明细表' else '主要指标汇总表' end
+                then
+                    '未报送' || case e.form when 'form_a' then '到位资金明细表' else '主要指标汇总表' end
+                    || '（截止日期 '
+                    || strftime(e.deadline_date, '%Y-%m-%d')
+                    || '）'
             else '已报送 ' || r.source_file
         end
     ) as detail,
