@@ -1,0 +1,252 @@
+"""Every variant of the submission contract loads to the same figures as its clean twin.
+
+One clean detail form (西山区, June 2023, GBK CSV in 亿元) is rewritten in each way the
+contract lists — other units, units in the headers, traditional script, full-width digits,
+thousands separators, the empty spellings, other encodings, xlsx with a two-row merged
+header on the second sheet, the unit folder by code or alias — with real writers (csv and
+codecs, openpyxl). Each variant goes into its own month; the real loader and the real
+staging models read them all, and every month must hold the clean twin's figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from orchestration.config import DBT_PROJECT_DIR
+from orchestration.dbt_setup import dbt_executable
+from orchestration.ingest.landing import load_raw
+
+from .conftest import SAMPLE
+
+CLEAN = SAMPLE / "submissions" / "2023-06" / "西山区" / "6月明细.csv"
+MONEY, FDI = (3, 4, 5, 6), (7, 8)
+FULL = str.maketrans("0123456789.", "０１２３４５６７８９．")
+T2S = str.maketrans("资计际实产业区内", "資計際實產業區內")
+
+
+def _grid() -> list[list[str]]:
+    return list(csv.reader(io.StringIO(CLEAN.read_bytes().decode("gbk"))))
+
+
+GRID = _grid()
+UNIT_ROW = next(i for i, r in enumerate(GRID) if r and r[0].startswith("单位"))
+HEADER = next(i for i, r in enumerate(GRID) if r and r[0] == "序号")
+
+
+def _data_rows(grid: list[list[str]]):
+    for r in grid[HEADER + 1 :]:
+        if len(r) > 1 and r[1].startswith("KM"):
+            yield r
+
+
+def _scale(grid: list[list[str]], cols, factor: float, fmt: str = "{:.8g}") -> None:
+    for r in _data_rows(grid):
+        for c in cols:
+            r[c] = fmt.format(float(r[c]) * factor)
+
+
+def wan_yuan(g):
+    g[UNIT_ROW] = ["单位：万元、万美元"]
+    _scale(g, MONEY, 10_000)
+
+
+def yuan_and_usd(g):
+    g[UNIT_ROW] = ["单位：元、美元"]
+    _scale(g, MONEY, 100_000_000, "{:.0f}")
+    _scale(g, FDI, 10_000, "{:.0f}")
+
+
+def yi_usd(g):
+    g[UNIT_ROW] = ["单位：亿元、亿美元"]
+    _scale(g, FDI, 0.0001, "{:.8f}")
+
+
+def units_in_headers(g):
+    g[UNIT_ROW] = [""]
+    g[HEADER] = [
+        h + ("（万美元）" if i in FDI else "（亿元）" if i in MONEY else "")
+        for i, h in enumerate(g[HEADER])
+    ]
+
+
+def traditional(g):
+    g[UNIT_ROW] = ["單位：億元、萬美元"]
+    g[HEADER] = [h.translate(T2S).replace("项目编号", "項目編號") for h in g[HEADER]]
+
+
+def full_width(g):
+    for r in _data_rows(g):
+        for c in (*MONEY, *FDI):
+            r[c] = r[c].translate(FULL)
+
+
+def thousands(g):
+    wan_yuan(g)
+    for r in _data_rows(g):
+        for c in MONEY:
+            r[c] = f"{float(r[c]):,.2f}"
+
+
+def empty_spellings(g):
+    spellings = iter(["—", "-", "/", "无", "", " 0 "] * 1000)
+    for r in _data_rows(g):
+        for c in (*MONEY, *FDI):
+            if float(r[c]) == 0:
+                r[c] = next(spellings)
+
+
+def spaces(g):
+    g[HEADER] = [f" {h} " for h in g[HEADER]]
+    for r in _data_rows(g):
+        for c in (*MONEY, *FDI):
+            r[c] = f"  {r[c]} "
+
+
+def flattened_dash_headers(g):
+    labels = ["省外产业到位资金", "省内市外到位资金", "实际利用外资"]
+    g[HEADER] = (
+        g[HEADER][:3] + [f"{lab}-{k}" for lab in labels for k in ("本月", "1-6月累计")] + ["备注"]
+    )
+
+
+# name, transform of the grid, how it is written, unit folder
+VARIANTS: list[tuple[str, Callable | None, str, str]] = [
+    ("clean", None, "gbk", "西山区"),
+    ("wan_yuan", wan_yuan, "gbk", "西山区"),
+    ("yuan_and_usd", yuan_and_usd, "utf-8-sig", "西山区"),
+    ("yi_usd", yi_usd, "gbk", "西山区"),
+    ("units_in_headers", units_in_headers, "gb18030", "西山区"),
+    ("traditional", traditional, "utf-8", "西山区"),
+    ("full_width", full_width, "utf-8-sig", "西山区"),
+    ("thousands", thousands, "gbk", "西山区"),
+    ("empty_spellings", empty_spellings, "gbk", "西山区"),
+    ("spaces", spaces, "utf-8", "530112"),
+    ("flattened_dash_headers", flattened_dash_headers, "gbk", "西山"),
+    ("xlsx_merged_second_sheet", None, "xlsx", "西山区"),
+]
+
+
+def _write_xlsx(path: Path, grid: list[list[str]]) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "填表说明"
+    wb.active.append(["本表按月报送"])
+    ws = wb.create_sheet("明细")
+    for r in grid[:HEADER]:
+        ws.append(r)
+    ws.append(
+        [
+            "序号",
+            "项目编号",
+            "项目名称",
+            "省外产业到位资金",
+            None,
+            "省内市外到位资金",
+            None,
+            "实际利用外资",
+            None,
+            "备注",
+        ]
+    )
+    ws.append(
+        [None, None, None, "本月", "1-6月累计", "本月", "1-6月累计", "本月", "1-6月累计", None]
+    )
+    top = HEADER + 1
+    for col in range(1, 4):
+        ws.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
+    for col in (4, 6, 8):
+        ws.merge_cells(start_row=top, start_column=col, end_row=top, end_column=col + 1)
+    for r in grid[HEADER + 1 :]:
+        ws.append(
+            [float(v) if i in (*MONEY, *FDI) and _is_number(v) else v for i, v in enumerate(r)]
+        )
+    wb.save(path)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("variants")
+    raw = root / "raw"
+    shutil.copytree(SAMPLE / "reference", raw / "reference")
+    shutil.copytree(SAMPLE / "register", raw / "register")
+    for month, (name, transform, how, folder) in enumerate(VARIANTS, start=1):
+        grid = [list(r) for r in GRID]
+        if transform:
+            transform(grid)
+        target = raw / "submissions" / f"2024-{month:02d}" / folder
+        target.mkdir(parents=True)
+        if how == "xlsx":
+            _write_xlsx(target / f"{name}.xlsx", grid)
+        else:
+            out = io.StringIO()
+            csv.writer(out).writerows(grid)
+            (target / f"{name}.csv").write_bytes(out.getvalue().encode(how))
+    db = root / "data" / "build" / "warehouse.duckdb"
+    db.parent.mkdir(parents=True)
+    with duckdb.connect(str(db)) as con:
+        report = load_raw(con, raw)
+    assert report.rejected == 0, report
+    result = subprocess.run(
+        [
+            dbt_executable(),
+            "--quiet",
+            "run",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(root / "target"),
+            "--log-path",
+            str(root / "logs"),
+            "--select",
+            "+stg_forms__capital_arrivals",
+        ],
+        env={**os.environ, "ZS_DATA_DIR": str(root / "data")},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    return db
+
+
+def _figures(db: Path, period: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            """
+            select project_code,
+                   round(arrived_out_of_province_month_reported, 6), round(arrived_out_of_province_ytd, 6),
+                   round(arrived_in_province_month_reported, 6), round(arrived_in_province_ytd, 6),
+                   round(fdi_utilized_month_reported, 4), round(fdi_utilized_ytd, 4), unit_code
+            from staging.stg_forms__capital_arrivals where period = ? order by project_code
+            """,
+            [period],
+        ).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("month", "name"), [(m, v[0]) for m, v in enumerate(VARIANTS, start=1) if m > 1]
+)
+def test_variant_loads_to_the_same_figures_as_its_clean_twin(
+    staged: Path, month: int, name: str
+) -> None:
+    clean = _figures(staged, "2024-01")
+    assert len(clean) > 5
+    assert _figures(staged, f"2024-{month:02d}") == clean, name
