@@ -3,7 +3,7 @@
 Loaded lazily: dbt's manifest is (re)built on load when the dbt project changed, so the
 asset graph always matches the models. Policies are applied here, once, for every asset:
 the in-process executor (one DuckDB writer at a time, and no 12-18 s per-step start-up),
-the monthly schedule, and the resources.
+the monthly schedule, the sensor on new files, and the resources.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def defs() -> dg.Definitions:
     from .assets.landing import land_raw_files
     from .assets.publish import published_warehouse
     from .assets.reconciliation import reconciliation_results, reconciliation_rules
+    from .assets.sensors import raw_files_sensor
     from .resources import WarehouseResource
 
     job = dg.define_asset_job(
@@ -53,6 +54,7 @@ def defs() -> dg.Definitions:
                 default_status=dg.DefaultScheduleStatus.RUNNING,
             )
         ],
+        sensors=[raw_files_sensor],
         resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
         executor=dg.in_process_executor,
     )

@@ -26,6 +26,7 @@ def _graph() -> str:
     jobs = sorted(j.name for j in definitions.resolve_all_job_defs() if not j.name.startswith("__"))
     lines.append(f"jobs {', '.join(jobs)}")
     lines.append(f"schedules {', '.join(sorted(s.name for s in definitions.schedules))}")
+    lines.append(f"sensors {', '.join(sorted(s.name for s in definitions.sensors))}")
     return "\n".join(lines) + "\n"
 
 
