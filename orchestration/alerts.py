@@ -219,7 +219,8 @@ class Alerter:
         self.timeout = timeout
 
     # what to announce ---------------------------------------------------------------
-    def pending(self, con: duckdb.DuckDBPyConnection) -> Digest:
+    def pending(self, con: duckdb.DuckDBPyConnection) -> tuple[Digest, dict[str, dict]]:
+        """What to announce, and the failing groups of this run by key."""
         for stmt in STATE_DDL:
             con.execute(stmt)
         labels = {r.rule_id: r.label for r in load_rules()}
@@ -279,8 +280,7 @@ class Alerter:
         digest.alerts.sort(
             key=lambda a: (a.kind != "failure", a.severity != "error", a.rule_id, a.period)
         )
-        self._current = {g["group_key"]: g for g in current}
-        return digest
+        return digest, {g["group_key"]: g for g in current}
 
     def _where(self) -> str:
         ui = _env("ZS_DAGSTER_URL") or "http://127.0.0.1:3000"
@@ -292,7 +292,7 @@ class Alerter:
     # sending -----------------------------------------------------------------------------
     def run(self, con: duckdb.DuckDBPyConnection) -> Digest:
         """Announce what is new since the last run; remember it."""
-        digest = self.pending(con)
+        digest, current = self.pending(con)
         if not digest.alerts:
             return digest
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -317,7 +317,7 @@ class Alerter:
                 [now, digest.run_id, name, len(digest.alerts), error is None, error],
             )
         for a in digest.alerts:
-            g = self._current.get(a.group_key)
+            g = current.get(a.group_key)
             con.execute(
                 """
                 insert into audit.alert_state values (?, ?, ?, ?, ?, ?, ?, ?)

@@ -63,7 +63,8 @@ def check(path: Path, period: str | None = None, unit: str | None = None, out=sy
         print(f"{path}：没有可检查的文件", file=out)
         return 1
     period, unit_folder = _locate(path, period, unit)
-    unit_code = UnitResolver(s.raw_dir).resolve(unit_folder)
+    units = UnitResolver(s.raw_dir)
+    unit_code = units.resolve(unit_folder)
     problems: list[Problem] = []
     for f in files:  # the parser alone first: it names the file, sheet, row and column
         if f.suffix.lower() not in SPREADSHEET_SUFFIXES:
@@ -80,7 +81,7 @@ def check(path: Path, period: str | None = None, unit: str | None = None, out=sy
             )
         )
     if not any(p.severity == "error" for p in problems):
-        problems += _run_rules(s.raw_dir, files, period, unit_folder, unit_code)
+        problems += _run_rules(s.raw_dir, units, files, period, unit_folder, unit_code)
     for p in problems:
         print(p, file=out)
     errors = sum(p.severity == "error" for p in problems)
@@ -93,7 +94,12 @@ def check(path: Path, period: str | None = None, unit: str | None = None, out=sy
 
 
 def _run_rules(
-    raw_dir: Path, files: list[Path], period: str, unit_folder: str, unit_code: str
+    raw_dir: Path,
+    units: UnitResolver,
+    files: list[Path],
+    period: str,
+    unit_folder: str,
+    unit_code: str,
 ) -> list[Problem]:
     from expectations.catalogue import load_rules
     from expectations.runner import run_rules
@@ -109,7 +115,7 @@ def _run_rules(
             if earlier.name >= period:
                 continue
             for candidate in earlier.iterdir():
-                if UnitResolver(raw_dir).resolve(candidate.name) == unit_code:
+                if units.resolve(candidate.name) == unit_code:
                     shutil.copytree(candidate, raw / "submissions" / earlier.name / candidate.name)
         target = raw / "submissions" / period / unit_folder
         target.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from ..ingest.landing import discover, sha256_of
 
 
 def _scan(previous: dict[str, list]) -> dict[str, list]:
-    """path -> [size, mtime_ns, sha256], re-hashing only files whose stat changed."""
+    """path -> [size, mtime_ns, sha256, period], re-hashing only files whose stat changed."""
     candidates, _ = discover(settings().raw_dir)
     out = {}
     for cand in candidates:
@@ -27,17 +27,14 @@ def _scan(previous: dict[str, list]) -> dict[str, list]:
         if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
             out[cand.rel] = known
         else:
-            out[cand.rel] = [stat.st_size, stat.st_mtime_ns, sha256_of(cand.path)]
+            # reference data or the register: every period may be affected
+            out[cand.rel] = [
+                stat.st_size,
+                stat.st_mtime_ns,
+                sha256_of(cand.path),
+                cand.period or "all",
+            ]
     return out
-
-
-def _period(rel: str) -> str:
-    parts = rel.split("/")
-    if parts[0] == "submissions" and len(parts) > 1:
-        return parts[1]
-    if parts[0] == "published" and len(parts) > 2:
-        return parts[2].rsplit(".", 1)[0]
-    return "all"  # reference data or the register: every period may be affected
 
 
 @dg.sensor(
@@ -53,7 +50,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext):
     context.update_cursor(json.dumps(current))
     if not changed:
         return dg.SkipReason("no new or changed files")
-    periods = sorted({_period(p) for p in changed})
+    periods = sorted({current[p][3] for p in changed})
     digest = hashlib.sha256(json.dumps({p: current[p][2] for p in changed}).encode()).hexdigest()[
         :16
     ]

@@ -10,6 +10,7 @@ rows as (
         v.period,
         v.unit_code,
         v.version_number,
+        v.version_count,
         v.source_file,
         v.filled_date,
         r.project_code,
@@ -22,72 +23,37 @@ rows as (
         struct_pack(metric := 'arrived_in_province', raw_value := r.arrived_in_province_ytd, declared_unit := r.arrived_in_province_ytd_unit),
         struct_pack(metric := 'fdi_utilized', raw_value := r.fdi_utilized_ytd, declared_unit := r.fdi_utilized_ytd_unit)
     ]) as u (cell)
-),
-
-pairs as (
-    select
-        v.period,
-        v.unit_code,
-        v.version_number,
-        v.source_file,
-        v.filled_date,
-        p.source_file as previous_source_file,
-        p.filled_date as previous_filled_date
-    from versions as v
-    inner join versions as p
-        on
-            v.period = p.period
-            and v.unit_code = p.unit_code
-            and v.version_number = p.version_number + 1
-),
-
-new_side as (
-    select
-        pairs.*,
-        rows.project_code,
-        rows.metric,
-        rows.ytd_value
-    from pairs
-    inner join rows
-        on
-            pairs.period = rows.period
-            and pairs.unit_code = rows.unit_code
-            and pairs.version_number = rows.version_number
-),
-
-old_side as (
-    select
-        pairs.*,
-        rows.project_code,
-        rows.metric,
-        rows.ytd_value
-    from pairs
-    inner join rows
-        on
-            pairs.period = rows.period
-            and pairs.unit_code = rows.unit_code
-            and pairs.version_number - 1 = rows.version_number
 )
 
+-- each version's rows against the version before it (version 1 has none before it, and
+-- the last version none after it, so those unmatched sides are not changes)
 select
     coalesce(n.period, o.period) as period,
     coalesce(n.unit_code, o.unit_code) as unit_code,
     coalesce(n.project_code, o.project_code) as project_code,
     coalesce(n.metric, o.metric) as metric,
-    coalesce(n.version_number, o.version_number) - 1 as version_from,
-    coalesce(n.version_number, o.version_number) as version_to,
-    coalesce(n.previous_source_file, o.previous_source_file) as source_file_from,
-    coalesce(n.source_file, o.source_file) as source_file_to,
-    coalesce(n.previous_filled_date, o.previous_filled_date) as filled_date_from,
-    coalesce(n.filled_date, o.filled_date) as filled_date_to,
+    coalesce(n.version_number - 1, o.version_number) as version_from,
+    coalesce(n.version_number, o.version_number + 1) as version_to,
+    coalesce(o.source_file, prev.source_file) as source_file_from,
+    coalesce(n.source_file, next.source_file) as source_file_to,
+    coalesce(o.filled_date, prev.filled_date) as filled_date_from,
+    coalesce(n.filled_date, next.filled_date) as filled_date_to,
     o.ytd_value as ytd_from,
     n.ytd_value as ytd_to
-from new_side as n
-full outer join old_side as o
+from rows as n
+full outer join rows as o
     on
         n.period = o.period
         and n.unit_code = o.unit_code
-        and n.version_number = o.version_number
+        and n.version_number = o.version_number + 1
         and n.project_code = o.project_code
         and n.metric = o.metric
-where coalesce(n.ytd_value, 0) <> coalesce(o.ytd_value, 0)
+-- the file on the other side of a project that was added or dropped
+left join versions as prev
+    on n.period = prev.period and n.unit_code = prev.unit_code and n.version_number = prev.version_number + 1
+left join versions as next
+    on o.period = next.period and o.unit_code = next.unit_code and o.version_number + 1 = next.version_number
+where
+    coalesce(n.version_number, 2) > 1
+    and coalesce(o.version_number < o.version_count, true)
+    and coalesce(n.ytd_value, 0) <> coalesce(o.ytd_value, 0)
