@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 
 
-def _deadline_day() -> str:
+def deadline_day() -> str:
     """Day of the following month by which a period's submissions are due (R11)."""
     day = os.environ.get("ZS_SUBMISSION_DEADLINE_DAY", "5").strip()
     if not day.isdigit() or not 1 <= int(day) <= 28:
@@ -21,13 +23,15 @@ def _deadline_day() -> str:
 
 
 # Tolerances of the catalogue: amounts reconcile within 0.01 亿元 / 0.01 万美元, rates
-# within 0.1 percentage points; submissions are due on the 5th of the following month.
+# within 0.1 percentage points; submissions are due on the 5th of the following month,
+# and "today" (for deadlines) is the date in Beijing, whatever the machine's time zone.
 def parameters() -> dict[str, str]:
     """What the rule files' {{ placeholders }} stand for, read when the rules are loaded."""
     return {
         "amount_tolerance": "0.01",
         "rate_tolerance_pp": "0.1",
-        "deadline_day": _deadline_day(),
+        "deadline_day": deadline_day(),
+        "today": datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat(),
     }
 
 

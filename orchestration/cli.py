@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from .config import settings
@@ -40,25 +41,65 @@ def _instance():
     return dg.DagsterInstance.ephemeral()
 
 
-def run_pipeline(full_refresh: bool = False) -> int:
-    """Materialize every asset and run every check, in this process; print where results are."""
-    _env()
-    started = time.perf_counter()
+def months_present(raw_dir: Path) -> tuple[str, str] | None:
+    """The first and last month with files under ``raw_dir``, within the accepted window."""
+    from .ingest.landing import discover
+    from .periods import first_period, is_period, last_closed_period
+
+    first, last = first_period(), last_closed_period()
+    candidates, _ = discover(raw_dir)
+    months = sorted(
+        c.period for c in candidates if is_period(c.period) and first <= c.period <= last
+    )
+    return (months[0], months[-1]) if months else None
+
+
+def execute(tags: dict[str, str], asset_selection=None, instance=None):
+    """One run of the warehouse job in this process (tags carry the partition range)."""
     from .definitions import WAREHOUSE_JOB, defs
 
-    definitions = defs()
-    job = definitions.resolve_job_def(WAREHOUSE_JOB)
-    with _instance() as instance:
-        result = job.execute_in_process(
-            instance=instance,
+    job = defs().resolve_job_def(WAREHOUSE_JOB)
+    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    with nullcontext(instance) if instance is not None else _instance() as active:
+        return job.execute_in_process(
+            instance=active,
             raise_on_error=False,
-            run_config={
-                "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-                "ops": {"warehouse_models": {"config": {"full_refresh": full_refresh}}},
-            },
+            tags=tags,
+            asset_selection=asset_selection,
+            run_config=run_config,
         )
+
+
+def run_pipeline(full_refresh: bool = False, months: tuple[str, str] | None = None) -> int:
+    """Materialize every asset and run every check, in this process; print where results are.
+
+    ``months``: the range of monthly partitions to land and rebuild (default: every month
+    that has files); the unpartitioned assets are always rebuilt.
+    """
+    _env()
+    started = time.perf_counter()
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
+    from .definitions import FULL_REFRESH_TAG, defs
+
+    months = months or months_present(settings().raw_dir)
+    tags = {FULL_REFRESH_TAG: "true"} if full_refresh else {}
+    selection = None
+    if months:  # one run for the whole range of months (the partitioned assets take ranges)
+        tags |= {
+            ASSET_PARTITION_RANGE_START_TAG: months[0],
+            ASSET_PARTITION_RANGE_END_TAG: months[1],
+        }
+    else:  # no month has files yet: reference data and the register only
+        graph = defs().resolve_asset_graph()
+        selection = [
+            key for key in graph.materializable_asset_keys if graph.get(key).partitions_def is None
+        ]
+    result = execute(tags, selection)
     elapsed = time.perf_counter() - started
-    s = settings()
     if not result.success:
         for event in result.all_events:
             if event.is_failure:
@@ -69,7 +110,7 @@ def run_pipeline(full_refresh: bool = False) -> int:
             file=sys.stderr,
         )
         return 1
-    return _report(s.warehouse_path, elapsed)
+    return _report(settings().warehouse_path, elapsed)
 
 
 def _report(path: Path, elapsed: float) -> int:

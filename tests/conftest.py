@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,22 +47,29 @@ class Built:
             return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def run_warehouse(raw: Path, data: Path, monkeypatch: pytest.MonkeyPatch | None = None) -> Built:
-    """The whole pipeline (the Dagster job, in-process), on the given folders."""
-    from orchestration.cli import run_pipeline
-
+@contextmanager
+def pointing_at(raw: Path, data: Path) -> Iterator[None]:
+    """ZS_RAW_DIR and ZS_DATA_DIR set to these folders, and no DAGSTER_HOME, for a while."""
     env = {"ZS_RAW_DIR": str(raw), "ZS_DATA_DIR": str(data)}
     saved = {k: os.environ.get(k) for k in [*env, "DAGSTER_HOME"]}
     os.environ.update(env)
-    os.environ.pop("DAGSTER_HOME", None)  # ephemeral Dagster instance per test run
+    os.environ.pop("DAGSTER_HOME", None)  # ephemeral Dagster instance unless a test brings one
     try:
-        code = run_pipeline()
+        yield
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def run_warehouse(raw: Path, data: Path) -> Built:
+    """The whole pipeline (the Dagster job, in-process, every month), on the given folders."""
+    from orchestration.cli import run_pipeline
+
+    with pointing_at(raw, data):
+        code = run_pipeline()
     return Built(raw, data, code)
 
 

@@ -20,7 +20,8 @@ def _graph() -> str:
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
         node = graph.get(key)
         deps = ", ".join(sorted(p.to_user_string() for p in node.parent_keys))
-        lines.append(f"asset {key.to_user_string()} [{node.group_name}] <- {deps}")
+        monthly = " monthly" if node.partitions_def is not None else ""
+        lines.append(f"asset {key.to_user_string()} [{node.group_name}{monthly}] <- {deps}")
     for check in sorted(graph.asset_check_keys, key=lambda k: k.to_user_string()):
         lines.append(f"check {check.to_user_string()}")
     jobs = sorted(j.name for j in definitions.resolve_all_job_defs() if not j.name.startswith("__"))

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from orchestration.ingest.forms import FORM_A_VALUES, parse
-from orchestration.ingest.landing import load_raw
+from orchestration.ingest.landing import Scope, load_raw
 from orchestration.ingest.reading import Rejection, read_grids
 
 from .conftest import SAMPLE
@@ -141,6 +141,54 @@ def test_loading_is_incremental_and_a_changed_file_supersedes_the_old(
             "select count(*), count(superseded_at) from landing.files where source_file like '%西山区/6月明细.csv'"
         ).fetchone()
     assert versions == (2, 1)
+
+
+def test_each_load_takes_its_scope_and_months_outside_the_window_wait(
+    small_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The partitioned landing takes its months only; the reference landing takes reference
+    data and what belongs to no open month; a month that has not ended (or is before the
+    first month kept) is set aside and looked at again on every run."""
+    june = small_raw / "submissions" / "2023-06"
+    shutil.copytree(june / "西山区", small_raw / "submissions" / "2099-01" / "西山区")
+    shutil.copytree(june / "西山区", small_raw / "submissions" / "2023-05" / "西山区")
+    kinds = "select kind, period, count(*) from landing.files group by all order by all"
+    waiting = (
+        "select source_file, detail from landing.rejected_files "
+        "where reason = 'period_outside_window' order by all"
+    )
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        months = load_raw(con, small_raw, Scope.of_months("2023-06", "2023-06"))
+        assert months.rejected == 0
+        assert {(k, p) for k, p, _ in con.execute(kinds).fetchall()} == {
+            ("form_a", "2023-06"),
+            ("form_s", "2023-06"),
+        }
+        load_raw(con, small_raw, Scope.reference_only())
+        assert {k for k, p, _ in con.execute(kinds).fetchall() if p is None} == {
+            "reference",
+            "register",
+        }
+        assert {r[0] for r in con.execute(waiting).fetchall()} == {
+            "submissions/2099-01/西山区/汇总表.csv",
+            "submissions/2099-01/西山区/6月明细.csv",
+        }
+
+        monkeypatch.setenv("ZS_FIRST_PERIOD", "2023-06")  # May is now before the window
+        load_raw(con, small_raw)
+        load_raw(con, small_raw)  # looked at again: replaced, not repeated
+        rows = con.execute(waiting).fetchall()
+        assert len(rows) == 4
+        assert all("has not ended yet" in d for f, d in rows if "/2099-01/" in f)
+        assert all(
+            "before the first month kept (2023-06)" in d for f, d in rows if "/2023-05/" in f
+        )
+
+        monkeypatch.setenv("ZS_FIRST_PERIOD", "2020-01")  # May is back in the window: it lands
+        report = load_raw(con, small_raw)
+        assert report.landed == 2
+        assert [f for f, _ in con.execute(waiting).fetchall() if "/2023-05/" in f] == []
+        assert ("form_a", "2023-05", 1) in con.execute(kinds).fetchall()
 
 
 def test_a_zip_bomb_and_a_symlink_are_refused_before_anything_is_read(

@@ -299,12 +299,18 @@ def test_missing_submission_a_unit_that_did_not_report(tmp_path: Path) -> None:
 def test_r11_names_a_missing_unit_only_once_its_deadline_has_passed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from datetime import date
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
 
-    monkeypatch.setenv("ZS_SUBMISSION_DEADLINE_DAY", "20")
-    today = date.today()
-    this_month = f"{today.year}-{today.month:02d}"
-    following = date(today.year + today.month // 12, today.month % 12 + 1, 20)
+    from orchestration.periods import last_closed_period, shift
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    if today.day > 28:
+        pytest.skip("deadlines are days 1-28; on the 29th-31st every deadline has passed")
+    monkeypatch.setenv("ZS_SUBMISSION_DEADLINE_DAY", "28")
+    this_month = last_closed_period()  # the newest month that has ended: forms are due now
+    due = shift(this_month, 1)
+    following = date(int(due[:4]), int(due[5:]), 28)
     raw = copy_sample(tmp_path / "raw")
     # one unit has already sent this month's forms; the others still have time
     shutil.copytree(

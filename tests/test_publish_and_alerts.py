@@ -28,7 +28,7 @@ from .conftest import REPO, Built, copy_sample, run_warehouse
 JUNE = "2023-06"
 
 
-LINEAGE = ("submission_id", "landed_through")
+LINEAGE = ("submission_id", "built_at")
 HISTORY = ("mart_submission_changes",)  # records every re-sent file, by design
 
 

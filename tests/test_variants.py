@@ -136,6 +136,76 @@ VARIANTS: list[tuple[str, Callable | None, str, str]] = [
 ]
 
 
+# Form S (主要指标汇总表): the same clean summary, rewritten
+CLEAN_S = SAMPLE / "submissions" / "2023-06" / "西山区" / "汇总表.csv"
+GRID_S = list(csv.reader(io.StringIO(CLEAN_S.read_bytes().decode("gbk"))))
+HEADER_S = next(i for i, r in enumerate(GRID_S) if r and r[0] == "指标")
+S_AMOUNTS, S_RATES = (2, 3, 4, 6), (5, 7)  # 本月, 累计, 上年同期, 年度目标; 同比, 完成率
+
+
+def _metric_rows(grid: list[list[str]]):
+    for r in grid[HEADER_S + 1 :]:
+        if len(r) > 7 and r[1] in ("亿元", "万美元", "个", "户"):
+            yield r
+
+
+def percent_signs(g):
+    for r in _metric_rows(g):
+        for c in S_RATES:
+            if _is_number(r[c]):
+                r[c] = f"{r[c]}%"
+
+
+def full_width_percent(g):
+    percent_signs(g)
+    for r in _metric_rows(g):
+        for c in (*S_AMOUNTS, *S_RATES):
+            r[c] = r[c].translate(FULL).replace("%", "％").replace("-", "－")
+
+
+def wan_yuan_rows_with_thousands(g):
+    for r in _metric_rows(g):
+        if r[1] == "亿元":
+            r[1] = "万元"
+            for c in S_AMOUNTS:
+                if _is_number(r[c]):
+                    r[c] = f"{float(r[c]) * 10_000:,.2f}"
+
+
+def traditional_summary(g):
+    g[HEADER_S] = [
+        "指標",
+        "單位",
+        "本月",
+        "1-6月累計",
+        "上年同期累計",
+        "同比增長(%)",
+        "年度目標",
+        "完成率(%)",
+    ]
+    for r in _metric_rows(g):
+        r[0] = (
+            r[0].translate(T2S).replace("签约", "簽約").replace("开工", "開工").replace("产", "產")
+        )
+        r[1] = r[1].replace("亿元", "億元").replace("万美元", "萬美元")
+
+
+def rates_not_given(g):
+    for r in _metric_rows(g):
+        for c in (6, 7):  # no annual target, so no completion rate: blank and "/"
+            r[c] = "" if c == 6 else "/"
+
+
+NOT_GIVEN = "2025-12"  # the month of the summary whose targets and rates are not given
+S_VARIANTS: list[tuple[str, Callable | None, str]] = [
+    ("clean", None, "gbk"),
+    ("percent_signs", percent_signs, "utf-8-sig"),
+    ("full_width_percent", full_width_percent, "utf-8"),
+    ("wan_yuan_rows_with_thousands", wan_yuan_rows_with_thousands, "gb18030"),
+    ("traditional_summary", traditional_summary, "utf-8-sig"),
+]
+
+
 def _write_xlsx(path: Path, grid: list[list[str]]) -> None:
     wb = openpyxl.Workbook()
     wb.active.title = "填表说明"
@@ -198,6 +268,22 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
             out = io.StringIO()
             csv.writer(out).writerows(grid)
             (target / f"{name}.csv").write_bytes(out.getvalue().encode(how))
+    for month, (name, transform, how) in enumerate(S_VARIANTS, start=1):
+        grid = [list(r) for r in GRID_S]
+        if transform:
+            transform(grid)
+        target = raw / "submissions" / f"2025-{month:02d}" / "西山区"
+        target.mkdir(parents=True)
+        out = io.StringIO()
+        csv.writer(out).writerows(grid)
+        (target / f"汇总表_{name}.csv").write_bytes(out.getvalue().encode(how))
+    grid = [list(r) for r in GRID_S]
+    rates_not_given(grid)
+    target = raw / "submissions" / NOT_GIVEN / "西山区"
+    target.mkdir(parents=True)
+    out = io.StringIO()
+    csv.writer(out).writerows(grid)
+    (target / "汇总表.csv").write_bytes(out.getvalue().encode("gbk"))
     db = root / "data" / "build" / "warehouse.duckdb"
     db.parent.mkdir(parents=True)
     with duckdb.connect(str(db)) as con:
@@ -207,7 +293,11 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [
             dbt_executable(),
             "--quiet",
-            "run",
+            "build",
+            "--resource-type",
+            "seed",
+            "--resource-type",
+            "model",
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
@@ -218,6 +308,7 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(root / "logs"),
             "--select",
             "+stg_forms__capital_arrivals",
+            "+stg_forms__summary_indicators",
         ],
         env={**os.environ, "ZS_DATA_DIR": str(root / "data")},
         capture_output=True,
@@ -250,3 +341,35 @@ def test_variant_loads_to_the_same_figures_as_its_clean_twin(
     clean = _figures(staged, "2024-01")
     assert len(clean) > 5
     assert _figures(staged, f"2024-{month:02d}") == clean, name
+
+
+def _summary(db: Path, period: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            """
+            select metric, round(month_value, 6), round(ytd_value, 6),
+                   round(last_year_ytd_value, 6), round(annual_target_value, 6),
+                   round(yoy_growth_pct_reported, 4), round(completion_rate_pct_reported, 4)
+            from staging.stg_forms__summary_indicators where period = ? order by metric
+            """,
+            [period],
+        ).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("month", "name"), [(m, v[0]) for m, v in enumerate(S_VARIANTS, start=1) if m > 1]
+)
+def test_summary_variant_reads_as_its_clean_twin(staged: Path, month: int, name: str) -> None:
+    clean = _summary(staged, "2025-01")
+    assert len(clean) == 9 and all(row[0] for row in clean)  # every metric row recognised
+    assert any(row[5] is not None for row in clean) and any(row[6] for row in clean)
+    assert _summary(staged, f"2025-{month:02d}") == clean, name
+
+
+def test_targets_and_rates_not_given_read_as_not_given(staged: Path) -> None:
+    """Blank 年度目标 and "/" 完成率 are "not given" (null), not zero; the rest is as clean."""
+    clean = _summary(staged, "2025-01")
+    blanked = _summary(staged, NOT_GIVEN)
+    assert [r[4] for r in blanked] == [None] * 9 and [r[6] for r in blanked] == [None] * 9
+    assert [r[:4] + r[5:6] for r in blanked] == [r[:4] + r[5:6] for r in clean]
+    assert any(r[4] is not None for r in clean)

@@ -1,21 +1,29 @@
 {#-
-  Cell text -> number. Landing keeps cells as typed; this is the one place that reads them.
-  Full-width digits (１２３．４５) become ASCII; thousands separators, spaces (also the
-  full-width one) and a trailing % go; the empty-value spellings
-  (blank, —, -, /, 无) read as 0; anything else that is not a number reads as null, which
-  rule R01 reports with the file, row and column.
+  Cell text -> number. Landing keeps cells as typed; these are the one place that reads them.
+  Full-width digits and signs (１２３．４５, －, ％) become ASCII; thousands separators,
+  spaces (also the full-width one) and a trailing % go. The empty-value spellings (blank,
+  —, -, /, 无) read as 0 for amounts and counts (parse_number) and as "not given" for
+  targets and rates (parse_optional_number). Anything else that is not a number reads as
+  null, which rule R01 reports with the file, row and column.
 -#}
-{% macro parse_number(column) -%}
-    {#- full-width digits and signs to ASCII, then drop separators, spaces and a trailing % -#}
+{% macro _is_empty_cell(column) -%}
+    (
+        nullif(trim({{ column }}), '') is null
+        or trim({{ column }}) in ('—', '-', '/', '无', '－', '／', '--', '——', '－－')
+    )
+{%- endmacro %}
+
+{% macro _number_or_null(column) -%}
     {%- set ascii = "translate(trim(" ~ column ~ "), '０１２３４５６７８９．，－＋％　', '0123456789.,-+% ')" -%}
-    case
-        when nullif(trim({{ column }}), '') is null then 0
-        when trim({{ column }}) in ('—', '-', '/', '无', '－', '／', '--', '——', '－－') then 0
-        else try_cast(
-            replace(replace(replace({{ ascii }}, ',', ''), '%', ''), ' ', '')
-            as decimal(24, 8)
-        )
-    end
+    try_cast(replace(replace(replace({{ ascii }}, ',', ''), '%', ''), ' ', '') as decimal(24, 8))
+{%- endmacro %}
+
+{% macro parse_number(column) -%}
+    case when {{ _is_empty_cell(column) }} then 0 else {{ _number_or_null(column) }} end
+{%- endmacro %}
+
+{% macro parse_optional_number(column) -%}
+    case when {{ _is_empty_cell(column) }} then null else {{ _number_or_null(column) }} end
 {%- endmacro %}
 
 {#-

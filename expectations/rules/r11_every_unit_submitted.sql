@@ -53,7 +53,7 @@ select
     null as expected_value,
     null as actual_value,
     -- late only once the deadline (day N of the following month) has passed
-    r.unit_code is null and current_date > e.deadline_date as is_failure,
+    r.unit_code is null and date '{{ today }}' > e.deadline_date as is_failure,
     e.unit_code as suspect_unit_code,
     'missing_submission' as suspect_cause,
     printf(

@@ -1,45 +1,82 @@
-"""Ingestion: every file under ``ZS_RAW_DIR`` lands in the ``landing`` schema, incrementally."""
+"""Ingestion: files under ``ZS_RAW_DIR`` land in the ``landing`` schema, incrementally.
+
+Two assets share the loader:
+
+- ``landing/submissions``, partitioned by month: the forms A and S of that month's folder
+  and the province's figures for that month;
+- ``landing/reference``: reference data and the register, which every month uses, and the
+  files that belong to no open month (misplaced, or in a folder that is not an ended month),
+  which are set aside with the reason.
+
+Both add their files to the bookkeeping tables ``landing.files``, ``landing.file_columns``
+and ``landing.rejected_files``.
+"""
 
 import dagster as dg
 
-from ..ingest.landing import ROW_TABLES, load_raw
+from ..ingest.landing import LoadReport, Scope, load_raw
 from ..resources import WarehouseResource
+from .partitions import MONTHLY
 
-LANDING_TABLES = ("files", "file_columns", "rejected_files", *ROW_TABLES, "ref_unit_labels")
+SUBMISSIONS_KEY = dg.AssetKey(["landing", "submissions"])
+REFERENCE_KEY = dg.AssetKey(["landing", "reference"])
+
+# the landing tables each asset writes rows into (dbt's sources map onto these assets)
+SUBMISSION_TABLES = ("form_a_rows", "form_s_rows", "province_figures")
+REFERENCE_TABLES = (
+    "ref_units",
+    "ref_aliases",
+    "ref_chains",
+    "ref_targets",
+    "register_rows",
+    "ref_unit_labels",
+)
+BOOKKEEPING_TABLES = ("files", "file_columns", "rejected_files")
 
 
 def landing_key(table: str) -> dg.AssetKey:
-    return dg.AssetKey(["landing", table])
+    """The asset that writes a landing table (bookkeeping tables: the reference asset)."""
+    return SUBMISSIONS_KEY if table in SUBMISSION_TABLES else REFERENCE_KEY
 
 
-@dg.multi_asset(
-    name="land_raw_files",
-    specs=[
-        dg.AssetSpec(
-            landing_key(table),
-            group_name="landing",
-            kinds={"python", "duckdb"},
-            description=f"landing.{table}: raw submissions as typed, with lineage",
-        )
-        for table in LANDING_TABLES
-    ],
+def _metadata(report: LoadReport) -> dict:
+    return {
+        "files_landed": report.landed,
+        "rows_landed": report.rows,
+        "files_unchanged": report.skipped,
+        "files_superseded": report.superseded,
+        "files_set_aside": report.rejected,
+    }
+
+
+@dg.asset(
+    key=SUBMISSIONS_KEY,
+    partitions_def=MONTHLY,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="landing",
+    kinds={"python", "duckdb"},
+    description="One month's forms A and S and province figures, as typed, with lineage "
+    "(landing.form_a_rows, form_s_rows, province_figures)",
 )
-def land_raw_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Land new or changed files (by sha256); set aside what cannot be read, with the reason."""
+def landing_submissions(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Land the month's new or changed files (by sha256); set aside what cannot be read."""
+    first, last = context.partition_key_range.start, context.partition_key_range.end
     with warehouse.connect() as con:
-        report = load_raw(con, warehouse.settings.raw_dir)
-        counts = {
-            table: con.execute(f"select count(*) from landing.{table}").fetchone()[0]  # noqa: S608
-            for table in LANDING_TABLES
-        }
+        report = load_raw(con, warehouse.settings.raw_dir, Scope.of_months(first, last))
+    context.log.info(f"{first}..{last}: {report}")
+    return dg.MaterializeResult(metadata=_metadata(report))
+
+
+@dg.asset(
+    key=REFERENCE_KEY,
+    group_name="landing",
+    kinds={"python", "duckdb"},
+    description="Reference data and the project register, as typed, with lineage; files "
+    "that belong to no open month set aside (landing.ref_*, register_rows, rejected_files)",
+)
+def landing_reference(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Land new or changed reference files and register versions; set aside misplaced files."""
+    with warehouse.connect() as con:
+        report = load_raw(con, warehouse.settings.raw_dir, Scope.reference_only())
     context.log.info(str(report))
-    for table in LANDING_TABLES:
-        yield dg.MaterializeResult(
-            asset_key=landing_key(table),
-            metadata={
-                "dagster/row_count": counts[table],
-                "files_landed": report.landed,
-                "files_unchanged": report.skipped,
-                "files_set_aside": report.rejected,
-            },
-        )
+    return dg.MaterializeResult(metadata=_metadata(report))

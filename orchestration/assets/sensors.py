@@ -1,60 +1,124 @@
 """Loads that start themselves: a sensor on the raw folder, by content hash.
 
-Every minute the sensor looks at the files under ``ZS_RAW_DIR`` and starts the warehouse
-job when one is new or its content changed (a file re-saved with the same bytes, or only
-touched, starts nothing). Size and modification time only decide which files to hash
-again; the decision is the sha256. The run is tagged with the periods the changed files
-belong to; landing and the fact are incremental, so the run does the work of those periods.
+Every minute the sensor looks at the files under ``ZS_RAW_DIR``. Size and modification
+time only decide which files to hash again; what counts is the sha256, so a file that is
+touched or re-saved with the same bytes starts nothing. For new or changed content:
+
+- files of a month (forms, province figures): a run of that month's partitions, landing
+  and everything downstream of it; the next month of the same year is rebuilt with it when
+  it has files, because its own-month amounts are YTD differences (``periods.affected``);
+  separate stretches of months get separate runs (queued one at a time, ``dagster.yaml``);
+- reference data or the register: every month uses them, so one run of everything over
+  the months that have files;
+- files that belong to no open month (misplaced, a folder that is not an ended month): a
+  run of the unpartitioned assets, which sets them aside with the reason in the audit.
 """
 
 import hashlib
 import json
 
 import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from ..config import settings
 from ..definitions import WAREHOUSE_JOB
 from ..ingest.landing import discover, sha256_of
+from ..periods import affected, contiguous, first_period, is_period, last_closed_period
+from .dbt import monthly_models
+from .landing import landing_submissions
+
+PERIODS_TAG = "zhaoshang/periods"
+REFERENCE = "reference"  # what the cursor records as the "period" of reference files
+ELSEWHERE = "elsewhere"  # files that belong to no open month
+
+MONTH_RUN = dg.AssetSelection.assets(landing_submissions).downstream()
+UNPARTITIONED_RUN = dg.AssetSelection.all() - dg.AssetSelection.assets(
+    landing_submissions, monthly_models
+)
 
 
 def _scan(previous: dict[str, list]) -> dict[str, list]:
-    """path -> [size, mtime_ns, sha256, period], re-hashing only files whose stat changed."""
-    candidates, _ = discover(settings().raw_dir)
+    """path -> [size, mtime_ns, sha256, scope], re-hashing only files whose stat changed."""
+    raw_dir = settings().raw_dir
+    candidates, problems = discover(raw_dir)
+    window = (first_period(), last_closed_period())
     out = {}
     for cand in candidates:
         stat = cand.path.stat()
+        if cand.period is None:
+            scope = REFERENCE
+        elif is_period(cand.period) and window[0] <= cand.period <= window[1]:
+            scope = cand.period
+        else:
+            scope = ELSEWHERE
         known = previous.get(cand.rel)
-        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+        if known and known[:2] == [stat.st_size, stat.st_mtime_ns] and known[3] == scope:
             out[cand.rel] = known
         else:
-            # reference data or the register: every period may be affected
-            out[cand.rel] = [
-                stat.st_size,
-                stat.st_mtime_ns,
-                sha256_of(cand.path),
-                cand.period or "all",
-            ]
+            out[cand.rel] = [stat.st_size, stat.st_mtime_ns, sha256_of(cand.path), scope]
+    for problem in problems:  # symbolic links and paths leaving raw/ are never opened
+        out[problem.file] = [0, 0, f"set aside: {problem.reason}", ELSEWHERE]
     return out
+
+
+def run_requests(
+    previous: dict[str, list], current: dict[str, list], asset_graph
+) -> list[dg.RunRequest]:
+    """What to run for the files whose content is new or changed."""
+    changed = sorted(p for p, v in current.items() if p not in previous or previous[p][2:] != v[2:])
+    if not changed:
+        return []
+    scopes = {current[p][3] for p in changed}
+    present = {v[3] for v in current.values()} - {REFERENCE, ELSEWHERE}
+    digest = hashlib.sha256(json.dumps({p: current[p][2] for p in changed}).encode()).hexdigest()[
+        :16
+    ]
+    tags = {"zhaoshang/changed_files": str(len(changed))}
+
+    def ranged(first: str, last: str, selection: dg.AssetSelection | None) -> dg.RunRequest:
+        return dg.RunRequest(
+            run_key=f"raw-{digest}-{first}-{last}",
+            asset_selection=list(selection.resolve(asset_graph)) if selection else None,
+            tags={
+                **tags,
+                PERIODS_TAG: first if first == last else f"{first}..{last}",
+                ASSET_PARTITION_RANGE_START_TAG: first,
+                ASSET_PARTITION_RANGE_END_TAG: last,
+            },
+        )
+
+    def unpartitioned(key: str) -> dg.RunRequest:
+        return dg.RunRequest(
+            run_key=f"raw-{digest}-{key}",
+            asset_selection=list(UNPARTITIONED_RUN.resolve(asset_graph)),
+            tags={**tags, PERIODS_TAG: key},
+        )
+
+    if REFERENCE in scopes:  # every month uses reference data and the register
+        if not present:
+            return [unpartitioned(REFERENCE)]
+        return [ranged(min(present), max(present), None)]
+    months = scopes - {ELSEWHERE}
+    requests = [ranged(a, b, MONTH_RUN) for a, b in contiguous(affected(months, present))]
+    if ELSEWHERE in scopes:
+        requests.append(unpartitioned(ELSEWHERE))
+    return requests
 
 
 @dg.sensor(
     job_name=WAREHOUSE_JOB,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts the warehouse when a file under ZS_RAW_DIR is new or its content changed",
+    description="Materializes the months whose files under ZS_RAW_DIR are new or changed",
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext):
     previous = json.loads(context.cursor) if context.cursor else {}
     current = _scan(previous)
-    changed = sorted(p for p, v in current.items() if p not in previous or previous[p][2] != v[2])
+    requests = run_requests(previous, current, context.repository_def.asset_graph)
     context.update_cursor(json.dumps(current))
-    if not changed:
+    if not requests:
         return dg.SkipReason("no new or changed files")
-    periods = sorted({current[p][3] for p in changed})
-    digest = hashlib.sha256(json.dumps({p: current[p][2] for p in changed}).encode()).hexdigest()[
-        :16
-    ]
-    return dg.RunRequest(
-        run_key=f"raw-{digest}",
-        tags={"zhaoshang/periods": ",".join(periods), "zhaoshang/changed_files": str(len(changed))},
-    )
+    return requests

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from ..periods import first_period, is_period, last_closed_period
 from .forms import FORM_A_VALUES, FORM_NAMES, Table, parse
 from .reading import SPREADSHEET_SUFFIXES, Rejection, read_grids
 from .text import norm_label
@@ -93,6 +93,7 @@ ROW_TABLES: dict[str, list[str]] = {
         "indicator",
         "indicator_key",
         "row_unit",
+        "row_unit_key",
         "table_unit",
         "month",
         "ytd",
@@ -115,7 +116,7 @@ ROW_TABLES: dict[str, list[str]] = {
 # Row labels that staging matches against reference names get a normalised twin, `<col>_key`,
 # made by the same norm_label as the headers (full-width, traditional script, spaces).
 KEY_COLUMNS = {
-    "form_s": ("indicator",),
+    "form_s": ("indicator", "row_unit"),
     "register": ("reporting_unit", "park", "transferred_from", "chain"),
     "published": ("area_name", "indicator"),
 }
@@ -146,7 +147,33 @@ REJECTED_COLUMNS = [
     "loaded_at",
 ]
 
-_PERIOD = re.compile(r"^(20\d{2})-(0[1-9]|1[0-2])$")
+# Set aside for now, looked at again on every run: the month has not ended yet (or is
+# before the first month kept). Every other reason is final for that (path, content).
+RETRIED_REASONS = ("period_outside_window",)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which files one load handles.
+
+    ``reference``: reference data, the register, and everything that belongs to no open
+    month (misplaced files, folders that are not a month or are outside the window).
+    ``months``: the submissions and province figures of the months ``first..last``.
+    """
+
+    reference: bool = True
+    months: tuple[str, str] | None = ("0000-01", "9999-12")
+
+    @classmethod
+    def reference_only(cls) -> Scope:
+        return cls(reference=True, months=None)
+
+    @classmethod
+    def of_months(cls, first: str, last: str) -> Scope:
+        return cls(reference=False, months=(first, last))
+
+    def takes_month(self, period: str) -> bool:
+        return self.months is not None and self.months[0] <= period <= self.months[1]
 
 
 def ddl() -> list[str]:
@@ -158,6 +185,8 @@ def ddl() -> list[str]:
             f"create table if not exists landing.{name} (submission_id varchar, source_file varchar, "
             f"sheet varchar, row_number integer, file_sha256 varchar, loaded_at timestamp, {defs})"
         )
+        # columns added since a warehouse was first built (earlier rows keep them empty)
+        out.extend(f"alter table landing.{name} add column if not exists {c} varchar" for c in cols)
     out.append(
         "create table if not exists landing.files (submission_id varchar primary key, "
         "source_file varchar, file_sha256 varchar, size_bytes bigint, kind varchar, period varchar, "
@@ -279,14 +308,19 @@ def discover(raw_dir: Path) -> tuple[list[Candidate], list[Rejection]]:
 class Loader:
     """Lands every new or changed file in one transaction."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, raw_dir: Path) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, raw_dir: Path, scope: Scope | None = None
+    ) -> None:
         self.con = con
         self.raw_dir = raw_dir
+        self.scope = scope or Scope()
+        self.window = (first_period(), last_closed_period())
         self.now = datetime.now(UTC).replace(tzinfo=None)
         self.units = UnitResolver(raw_dir)
         self.batches: dict[str, list[dict]] = defaultdict(list)
         self.reinstate: list[str] = []  # submission ids of earlier versions that are back
         self.report = LoadReport()
+        self.examined: list[str] = []  # files this load is responsible for
 
     def run(self) -> LoadReport:
         for stmt in ddl():
@@ -300,13 +334,20 @@ class Loader:
         known = {k for k, (_, superseded) in versions.items() if not superseded}
         known |= set(
             self.con.execute(
-                "select source_file, file_sha256 from landing.rejected_files"
+                "select source_file, file_sha256 from landing.rejected_files "
+                "where reason not in (select unnest(?))",
+                [list(RETRIED_REASONS)],
             ).fetchall()
         )
         candidates, problems = discover(self.raw_dir)
-        for rej in problems:
-            self._reject(rej, sha="")
+        if self.scope.reference:
+            for rej in problems:
+                self._reject(rej, sha="")
         for cand in candidates:
+            early = self._out_of_scope(cand)
+            if early is None:
+                continue
+            self.examined.append(cand.rel)
             sha = sha256_of(cand.path)
             if (cand.rel, sha) in known:
                 self.report.skipped += 1
@@ -315,12 +356,40 @@ class Loader:
                 self.reinstate.append(versions[(cand.rel, sha)][0])
                 continue
             try:
+                if isinstance(early, Rejection):
+                    raise early
                 self._land(cand, sha)
             except Rejection as rej:
                 self._reject(rej, sha)
         self._flush()
-        self._write_unit_labels()
+        if self.scope.reference:
+            self._write_unit_labels()
         return self.report
+
+    def _out_of_scope(self, cand: Candidate) -> Rejection | bool | None:
+        """None: another load handles this file; a Rejection: set it aside; True: land it."""
+        if cand.period is None:  # reference data and the register
+            return True if self.scope.reference else None
+        if not is_period(cand.period):
+            problem = Rejection(
+                cand.rel,
+                "bad_period",
+                f"'{cand.period}' is not a month",
+                expected="a YYYY-MM folder",
+            )
+            return problem if self.scope.reference else None
+        first, last = self.window
+        if not first <= cand.period <= last:
+            problem = Rejection(
+                cand.rel,
+                "period_outside_window",
+                f"month {cand.period} has not ended yet"
+                if cand.period > last
+                else f"month {cand.period} is before the first month kept ({first})",
+                expected=f"a month from {first} to {last}; looked at again on every run",
+            )
+            return problem if self.scope.reference else None
+        return True if self.scope.takes_month(cand.period) else None
 
     def _write_unit_labels(self) -> None:
         """The lookup staging uses to turn names and aliases into unit codes (derived, replaced)."""
@@ -367,13 +436,6 @@ class Loader:
                 self.batches[table].append({**lineage, "sheet": "csv", "row_number": n, **values})
             file_row["row_count"] = len(rows)
         else:
-            if cand.period is not None and not _PERIOD.match(cand.period):
-                raise Rejection(
-                    cand.rel,
-                    "bad_period",
-                    f"'{cand.period}' is not a month",
-                    expected="a YYYY-MM folder",
-                )
             if cand.kind == "submission":
                 file_row["unit_code"] = self.units.resolve(cand.folder or "")
                 if file_row["unit_code"] is None:
@@ -488,6 +550,12 @@ class Loader:
         con = self.con
         con.execute("begin transaction")
         try:
+            # files looked at again in this load: the new verdict replaces the provisional one
+            con.execute(
+                "delete from landing.rejected_files where reason in (select unnest(?)) "
+                "and source_file in (select unnest(?)) and loaded_at < ?",
+                [list(RETRIED_REASONS), self.examined, self.now],
+            )
             new_files = self.batches.get("files", [])
             for name, rows in self.batches.items():
                 if not rows:
@@ -535,6 +603,8 @@ class Loader:
             raise
 
 
-def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> LoadReport:
-    """Land everything new or changed under ``raw_dir``."""
-    return Loader(con, raw_dir).run()
+def load_raw(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, scope: Scope | None = None
+) -> LoadReport:
+    """Land what is new or changed under ``raw_dir`` (within ``scope``; default everything)."""
+    return Loader(con, raw_dir, scope).run()

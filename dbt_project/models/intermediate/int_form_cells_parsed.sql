@@ -52,7 +52,7 @@ s_rows as (
         s.unit_code,
         i.metric,
         coalesce(i.measure_kind = 'amount', true) as is_amount_row,
-        coalesce(nullif(r.row_unit, ''), i.canonical_unit) as row_unit_resolved
+        coalesce(nullif(r.row_unit_key, ''), i.canonical_unit) as row_unit_resolved
     from {{ source('forms', 'form_s_rows') }} as r
     inner join submissions as s on r.submission_id = s.submission_id
     left join {{ ref('indicators') }} as i

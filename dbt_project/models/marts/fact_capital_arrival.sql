@@ -2,53 +2,29 @@
 -- unit and month. Amounts in 亿元 (arrived_*) and 万美元 (fdi_*). Parks' forms are not
 -- added again: their projects are already in the host unit's form.
 --
--- Incremental by year: a run rebuilds only the years with files landed since the last
--- build (a month's YTD feeds the next month's derived amount, so the unit is the year),
--- and everything when reference data or the register changed. Periods are replaced whole.
+-- Partitioned by month (tag monthly): a run replaces the periods from var period_from to
+-- var period_to (Dagster passes the run's partition range) and leaves the others alone.
+-- When the table is created (first build, --full-refresh) every period is built.
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='period',
+        incremental_strategy='append',
         on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook='{{ delete_period_window() }}',
     )
 }}
 
-with landed as (
-    -- when each file version last changed: landed, or superseded by another version
-    select
-        kind,
-        period,
-        greatest(loaded_at, coalesce(superseded_at, loaded_at)) as loaded_at
-    from {{ ref('stg_landing__files') }}
-),
+{%- set window = period_window() %}
 
-{% if is_incremental() %}
-    watermark as (
-        select max(landed_through) as landed_through from {{ this }}
-    ),
+-- The dimensions the relationship tests check against, so that the tests run in this
+-- model's Dagster step (dbt indirect selection "buildable"):
+-- depends_on: {{ ref('dim_date') }}, {{ ref('dim_chain') }}, {{ ref('dim_park') }}
 
-    changed_years as (
-        select distinct cast(left(landed.period, 4) as integer) as report_year
-        from landed
-        cross join watermark
-        where landed.kind = 'form_a' and landed.loaded_at > watermark.landed_through
-    ),
-
-    has_new_reference as (
-        select count(*) > 0 as changed
-        from landed
-        cross join watermark
-        where landed.kind in ('reference', 'register') and landed.loaded_at > watermark.landed_through
-    ),
-{% endif %}
-
-arrivals as (
+with arrivals as (
     select * from {{ ref('int_capital_arrivals_chained') }}
     {% if is_incremental() %}
-        where
-            report_year in (select changed_years.report_year from changed_years)
-            or (select has_new_reference.changed from has_new_reference)
+        where period between '{{ window[0] }}' and '{{ window[1] }}'
     {% endif %}
 ),
 
@@ -95,7 +71,7 @@ select
     arrivals.submission_id,
     arrivals.source_file,
     arrivals.source_row_number,
-    (select max(landed.loaded_at) from landed) as landed_through
+    cast('{{ run_started_at }}' as timestamp) as built_at  -- dbt's run start, UTC
 from arrivals
 left join districts
     on

@@ -1,5 +1,7 @@
 -- Per reporting unit (and the city) and month, per amount metric: YTD, year on year,
 -- annual target, completion, 序时进度 gap and rank within the peer group (县区 / 开发区).
+-- For the relationship test, so that it runs in this model's Dagster step:
+-- depends_on: {{ ref('dim_date') }}
 with facts as (
     select * from {{ ref('fact_capital_arrival') }}
 ),

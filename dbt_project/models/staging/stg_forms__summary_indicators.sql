@@ -26,10 +26,10 @@ typed as (
         indicators.metric,
         indicators.measure_kind,
         indicators.canonical_unit,
-        -- the row's own unit, else the table's declared unit, else the canonical one
+        -- the row's own unit (normalised: 億元 is 亿元), else the metric's canonical one
         case
             when indicators.measure_kind = 'count' then 1.0
-            else {{ unit_factor("coalesce(nullif(rows.row_unit, ''), indicators.canonical_unit)") }}
+            else {{ unit_factor("coalesce(nullif(rows.row_unit_key, ''), indicators.canonical_unit)") }}
         end as factor,
         rows.month,
         rows.ytd,
@@ -56,8 +56,8 @@ select
     cast({{ parse_number('month') }} * factor as decimal(24, 8)) as month_value,
     cast({{ parse_number('ytd') }} * factor as decimal(24, 8)) as ytd_value,
     cast({{ parse_number('last_year_ytd') }} * factor as decimal(24, 8)) as last_year_ytd_value,
-    cast(try_cast(nullif(annual_target, '') as decimal(24, 8)) * factor as decimal(24, 8))
+    cast({{ parse_optional_number('annual_target') }} * factor as decimal(24, 8))
         as annual_target_value,
-    try_cast(replace(nullif(yoy_pct, '—'), '%', '') as double) as yoy_growth_pct_reported,
-    try_cast(replace(nullif(completion_pct, '—'), '%', '') as double) as completion_rate_pct_reported
+    cast({{ parse_optional_number('yoy_pct') }} as double) as yoy_growth_pct_reported,
+    cast({{ parse_optional_number('completion_pct') }} as double) as completion_rate_pct_reported
 from typed

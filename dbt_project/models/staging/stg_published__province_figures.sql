@@ -24,7 +24,7 @@ select
         {{ parse_number('rows.ytd') }}
         * coalesce({{ unit_factor('rows.ytd_unit') }}, 1.0) as decimal(24, 8)
     ) as ytd_value,
-    try_cast(replace(rows.yoy_pct, '%', '') as double) as yoy_growth_pct
+    cast({{ parse_optional_number('rows.yoy_pct') }} as double) as yoy_growth_pct
 from rows
 left join {{ ref('stg_reference__unit_labels') }} as labels on rows.area_key = labels.label_key
 left join {{ ref('indicators') }} as indicators on rows.indicator_stem = indicators.indicator_key

@@ -1,0 +1,83 @@
+"""Reporting periods: ``YYYY-MM`` months, and the window of months the warehouse accepts.
+
+A period's figures are "as of the end of that month", so a month is open for submissions
+from the day after it ends. The window runs from ``ZS_FIRST_PERIOD`` (default 2020-01) to
+the last month that has ended in Beijing time; files for a month outside it are set aside
+and looked at again on every run, so a folder made early loads once its month has ended.
+The monthly Dagster partitions are this window (``orchestration/assets/partitions.py``).
+
+Plain Python (no Dagster), so the loader and ``zhaoshang check`` can use it cheaply.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+TIMEZONE = "Asia/Shanghai"
+PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+DEFAULT_FIRST_PERIOD = "2020-01"
+
+
+def is_period(text: str | None) -> bool:
+    return bool(text) and PERIOD.match(text) is not None
+
+
+def first_period() -> str:
+    """The first month the warehouse keeps (``ZS_FIRST_PERIOD``, default 2020-01)."""
+    value = os.environ.get("ZS_FIRST_PERIOD", DEFAULT_FIRST_PERIOD).strip()
+    if not is_period(value):
+        raise ValueError(f"ZS_FIRST_PERIOD must be a month written YYYY-MM, not {value!r}")
+    return value
+
+
+def last_closed_period(now: datetime | None = None) -> str:
+    """The newest month that has ended, in Beijing time."""
+    now = (now or datetime.now(ZoneInfo(TIMEZONE))).astimezone(ZoneInfo(TIMEZONE))
+    year, month = (now.year, now.month - 1) if now.month > 1 else (now.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def shift(period: str, months: int) -> str:
+    """The month ``months`` after (or before, if negative) ``period``."""
+    year, month = int(period[:4]), int(period[5:7])
+    index = year * 12 + month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def span(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last``, both included."""
+    out, current = [], first
+    while current <= last:
+        out.append(current)
+        current = shift(current, 1)
+    return out
+
+
+def affected(changed: Iterable[str], present: Iterable[str]) -> set[str]:
+    """The periods to rebuild when the files of ``changed`` periods changed.
+
+    A month's own amount is its YTD minus the previous month's YTD of the same year, so a
+    change to one month's YTD also changes the next month's amount when that month has data.
+    """
+    present = set(present)
+    out = set(changed)
+    for period in changed:
+        following = shift(period, 1)
+        if following[:4] == period[:4] and following in present:
+            out.add(following)
+    return out
+
+
+def contiguous(periods: Iterable[str]) -> list[tuple[str, str]]:
+    """Sorted periods grouped into runs of consecutive months: [(first, last), ...]."""
+    runs: list[tuple[str, str]] = []
+    for period in sorted(set(periods)):
+        if runs and shift(runs[-1][1], 1) == period:
+            runs[-1] = (runs[-1][0], period)
+        else:
+            runs.append((period, period))
+    return runs

@@ -1,0 +1,63 @@
+"""Months, the window of accepted months, and which months a change reaches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from orchestration.periods import (
+    affected,
+    contiguous,
+    first_period,
+    last_closed_period,
+    shift,
+    span,
+)
+
+months = st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(2000, 2099), st.integers(1, 12))
+
+
+def test_the_last_closed_month_is_in_beijing_time() -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert last_closed_period(datetime(2026, 11, 21, 9, tzinfo=shanghai)) == "2026-10"
+    assert last_closed_period(datetime(2027, 1, 1, 0, 30, tzinfo=shanghai)) == "2026-12"
+    # 23:30 UTC on 31 October is already 1 November in Beijing: October has ended
+    utc = ZoneInfo("UTC")
+    assert last_closed_period(datetime(2026, 10, 31, 23, 30, tzinfo=utc)) == "2026-10"
+
+
+def test_first_period_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert first_period() == "2020-01"
+    monkeypatch.setenv("ZS_FIRST_PERIOD", "2023-13")
+    with pytest.raises(ValueError, match="ZS_FIRST_PERIOD"):
+        first_period()
+
+
+@given(months, st.integers(-400, 400))
+def test_shift_and_span_agree(period: str, n: int) -> None:
+    later = shift(period, abs(n))
+    assert shift(later, -abs(n)) == period
+    assert len(span(period, later)) == abs(n) + 1
+
+
+def test_a_change_reaches_the_next_month_of_the_same_year_when_it_has_files() -> None:
+    present = {"2023-05", "2023-06", "2023-07", "2023-12", "2024-01"}
+    assert affected({"2023-06"}, present) == {"2023-06", "2023-07"}
+    assert affected({"2023-07"}, present) == {"2023-07"}  # no August yet
+    assert affected({"2023-12"}, present) == {"2023-12"}  # January starts a new year
+    assert contiguous(affected({"2023-05", "2023-12"}, present)) == [
+        ("2023-05", "2023-06"),
+        ("2023-12", "2023-12"),
+    ]
+
+
+@given(st.sets(months, max_size=30))
+def test_contiguous_runs_cover_exactly_the_months(periods: set[str]) -> None:
+    runs = contiguous(periods)
+    assert {p for a, b in runs for p in span(a, b)} == periods
+    for (_, end), (start, _) in zip(runs, runs[1:], strict=False):
+        assert shift(end, 1) < start  # separate runs have a gap
