@@ -10,7 +10,6 @@ Chinese with file, sheet, row and column. Exit status 1 when there is an error.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -23,8 +22,8 @@ import duckdb
 from .config import DBT_PROJECT_DIR, settings
 from .ingest.landing import UnitResolver, load_raw
 from .ingest.reading import SPREADSHEET_SUFFIXES, Rejection, read_grids
+from .periods import is_period
 
-PERIOD = re.compile(r"^20\d{2}-(0[1-9]|1[0-2])$")
 RULES = ("R01", "R02", "R03", "R04")
 
 
@@ -43,9 +42,9 @@ def _locate(path: Path, period: str | None, unit: str | None) -> tuple[str, str]
     """Period and unit folder from the path (…/submissions/YYYY-MM/<unit>/file) or options."""
     parts = path.resolve().parts
     folder = path.resolve().parent if path.is_file() else path.resolve()
-    if period is None and PERIOD.match(folder.parent.name):
+    if period is None and is_period(folder.parent.name):
         period = folder.parent.name
-    if unit is None and PERIOD.match(folder.parent.name):
+    if unit is None and is_period(folder.parent.name):
         unit = folder.name
     if period is None or unit is None:
         raise SystemExit(
@@ -124,7 +123,8 @@ def _run_rules(
         db = work / "data" / "build" / "warehouse.duckdb"
         db.parent.mkdir(parents=True)
         with duckdb.connect(str(db)) as con:
-            load_raw(con, raw)
+            # a clerk may check a month's form before the month has ended
+            load_raw(con, raw, window=("0000-01", "9999-12"))
             rejected = con.execute(
                 "select source_file, detail from landing.rejected_files"
             ).fetchall()

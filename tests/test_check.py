@@ -27,6 +27,14 @@ def test_a_good_submission_passes() -> None:
     assert "0 个错误" in out.getvalue()
 
 
+def test_a_form_for_a_month_that_has_not_ended_can_be_checked(tmp_path: Path) -> None:
+    """The warehouse waits for the month to end; the clerk's check does not."""
+    folder = tmp_path / "submissions" / "2099-01" / "五华区"
+    shutil.copytree(SAMPLE / "submissions" / "2023-01" / "五华区", folder)
+    out = io.StringIO()
+    assert check(folder, out=out) == 0, out.getvalue()
+
+
 def test_a_typo_is_named_by_row_and_column(tmp_path: Path) -> None:
     path = tmp_path / "6月明细.csv"
     shutil.copy(JUNE / "西山区" / "6月明细.csv", path)

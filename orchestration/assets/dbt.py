@@ -28,10 +28,11 @@ from .partitions import MONTHLY
 
 MONTHLY_MODELS = "tag:monthly"
 
-# Dagster splits the unpartitioned models into several steps around the monthly ones. dbt's
-# default (eager) test selection would run, in dim_date's step, a test of mart_unit_monthly
-# against dim_date before mart_unit_monthly exists; "buildable" runs a test in the step
-# where all its parents are built or upstream.
+# The two sets run as separate dbt invocations. dbt's default (eager) test selection would
+# run the fact's relationship tests in the other step, as soon as the dimension they point
+# at is built (and before the fact is, on a first build); "buildable" runs a test in the
+# step where all its parents are built or upstream (the fact names its dimensions with
+# `depends_on` for this).
 os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
 
 

@@ -309,12 +309,17 @@ class Loader:
     """Lands every new or changed file in one transaction."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, raw_dir: Path, scope: Scope | None = None
+        self,
+        con: duckdb.DuckDBPyConnection,
+        raw_dir: Path,
+        scope: Scope | None = None,
+        window: tuple[str, str] | None = None,
     ) -> None:
         self.con = con
         self.raw_dir = raw_dir
         self.scope = scope or Scope()
-        self.window = (first_period(), last_closed_period())
+        # the months accepted: by default from ZS_FIRST_PERIOD to the last month that ended
+        self.window = window or (first_period(), last_closed_period())
         self.now = datetime.now(UTC).replace(tzinfo=None)
         self.units = UnitResolver(raw_dir)
         self.batches: dict[str, list[dict]] = defaultdict(list)
@@ -604,7 +609,10 @@ class Loader:
 
 
 def load_raw(
-    con: duckdb.DuckDBPyConnection, raw_dir: Path, scope: Scope | None = None
+    con: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    scope: Scope | None = None,
+    window: tuple[str, str] | None = None,
 ) -> LoadReport:
     """Land what is new or changed under ``raw_dir`` (within ``scope``; default everything)."""
-    return Loader(con, raw_dir, scope).run()
+    return Loader(con, raw_dir, scope, window).run()

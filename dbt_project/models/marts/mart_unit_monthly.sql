@@ -1,9 +1,13 @@
 -- Per reporting unit (and the city) and month, per amount metric: YTD, year on year,
 -- annual target, completion, 序时进度 gap and rank within the peer group (县区 / 开发区).
--- For the relationship test, so that it runs in this model's Dagster step:
--- depends_on: {{ ref('dim_date') }}
+--
+-- It adds up the rows the fact is made of (int_capital_arrivals_chained: every current
+-- form A row of a registered project), not the fact table itself: the fact is partitioned
+-- by month and built in its own step, and reading it here would put this unpartitioned
+-- model both upstream and downstream of that step. The sums are the fact's (R12 and R13
+-- check them against form S and the province).
 with facts as (
-    select * from {{ ref('fact_capital_arrival') }}
+    select * from {{ ref('int_capital_arrivals_chained') }}
 ),
 
 districts as (
