@@ -44,13 +44,11 @@ def _instance():
 def months_present(raw_dir: Path) -> tuple[str, str] | None:
     """The first and last month with files under ``raw_dir``, within the accepted window."""
     from .ingest.landing import discover
-    from .periods import first_period, is_period, last_closed_period
+    from .periods import in_window, window
 
-    first, last = first_period(), last_closed_period()
+    accepted = window()
     candidates, _ = discover(raw_dir)
-    months = sorted(
-        c.period for c in candidates if is_period(c.period) and first <= c.period <= last
-    )
+    months = sorted(c.period for c in candidates if in_window(c.period, accepted))
     return (months[0], months[-1]) if months else None
 
 

@@ -23,16 +23,13 @@ FULL_REFRESH_TAG = "zhaoshang/full_refresh"
 def defs() -> dg.Definitions:
     from expectations.catalogue import deadline_day
 
-    from .dbt_setup import dbt_resource, ensure_manifest
-
-    ensure_manifest()
-
     from .assets.alerts import data_quality_alerts
     from .assets.dbt import monthly_models, warehouse_models
     from .assets.landing import landing_reference, landing_submissions
     from .assets.publish import published_warehouse
     from .assets.reconciliation import reconciliation_results, reconciliation_rules
     from .assets.sensors import raw_files_sensor
+    from .dbt_setup import dbt_resource
     from .resources import WarehouseResource
 
     job = dg.define_asset_job(

@@ -41,6 +41,16 @@ def last_closed_period(now: datetime | None = None) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def window() -> tuple[str, str]:
+    """The months accepted now: the first month kept to the last month that has ended."""
+    return first_period(), last_closed_period()
+
+
+def in_window(period: str | None, accepted: tuple[str, str]) -> bool:
+    """Whether ``period`` is a month within ``accepted`` (first, last)."""
+    return is_period(period) and accepted[0] <= period <= accepted[1]
+
+
 def shift(period: str, months: int) -> str:
     """The month ``months`` after (or before, if negative) ``period``."""
     year, month = int(period[:4]), int(period[5:7])

@@ -21,12 +21,16 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from ..dbt_setup import dbt_project
+from ..dbt_setup import dbt_project, ensure_manifest
 from ..definitions import FULL_REFRESH_TAG
 from .landing import BOOKKEEPING_TABLES, SUBMISSIONS_KEY, landing_key
 from .partitions import MONTHLY
 
 MONTHLY_MODELS = "tag:monthly"
+
+# The asset graph is read from dbt's manifest: (re)build it first when it is missing or
+# older than the dbt project's files (a fresh clone, an edited model).
+ensure_manifest()
 
 # The two sets run as separate dbt invocations. dbt's default (eager) test selection would
 # run the fact's relationship tests in the other step, as soon as the dimension they point

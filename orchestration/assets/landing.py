@@ -21,16 +21,9 @@ from .partitions import MONTHLY
 SUBMISSIONS_KEY = dg.AssetKey(["landing", "submissions"])
 REFERENCE_KEY = dg.AssetKey(["landing", "reference"])
 
-# the landing tables each asset writes rows into (dbt's sources map onto these assets)
+# the landing tables of the monthly asset; the reference asset writes the others, and both
+# write their files' rows into the bookkeeping tables (dbt's sources map onto these assets)
 SUBMISSION_TABLES = ("form_a_rows", "form_s_rows", "province_figures")
-REFERENCE_TABLES = (
-    "ref_units",
-    "ref_aliases",
-    "ref_chains",
-    "ref_targets",
-    "register_rows",
-    "ref_unit_labels",
-)
 BOOKKEEPING_TABLES = ("files", "file_columns", "rejected_files")
 
 

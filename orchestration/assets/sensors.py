@@ -26,7 +26,7 @@ from dagster._core.storage.tags import (
 from ..config import settings
 from ..definitions import WAREHOUSE_JOB
 from ..ingest.landing import discover, sha256_of
-from ..periods import affected, contiguous, first_period, is_period, last_closed_period
+from ..periods import affected, contiguous, in_window, window
 from .dbt import monthly_models
 from .landing import landing_submissions
 
@@ -44,13 +44,13 @@ def _scan(previous: dict[str, list]) -> dict[str, list]:
     """path -> [size, mtime_ns, sha256, scope], re-hashing only files whose stat changed."""
     raw_dir = settings().raw_dir
     candidates, problems = discover(raw_dir)
-    window = (first_period(), last_closed_period())
+    accepted = window()
     out = {}
     for cand in candidates:
         stat = cand.path.stat()
         if cand.period is None:
             scope = REFERENCE
-        elif is_period(cand.period) and window[0] <= cand.period <= window[1]:
+        elif in_window(cand.period, accepted):
             scope = cand.period
         else:
             scope = ELSEWHERE

@@ -21,7 +21,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ..periods import first_period, is_period, last_closed_period
+from ..periods import in_window, is_period
+from ..periods import window as accepted_window
 from .forms import FORM_A_VALUES, FORM_NAMES, Table, parse
 from .reading import SPREADSHEET_SUFFIXES, Rejection, read_grids
 from .text import norm_label
@@ -319,7 +320,7 @@ class Loader:
         self.raw_dir = raw_dir
         self.scope = scope or Scope()
         # the months accepted: by default from ZS_FIRST_PERIOD to the last month that ended
-        self.window = window or (first_period(), last_closed_period())
+        self.window = window or accepted_window()
         self.now = datetime.now(UTC).replace(tzinfo=None)
         self.units = UnitResolver(raw_dir)
         self.batches: dict[str, list[dict]] = defaultdict(list)
@@ -384,7 +385,7 @@ class Loader:
             )
             return problem if self.scope.reference else None
         first, last = self.window
-        if not first <= cand.period <= last:
+        if not in_window(cand.period, self.window):
             problem = Rejection(
                 cand.rel,
                 "period_outside_window",
