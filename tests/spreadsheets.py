@@ -46,7 +46,7 @@ def edit(
         for row in rows:
             if len(row) > column and match([c.strip() for c in row]):
                 old = row[column]
-                new = change(float(old) if _is_number(old) else old)
+                new = change(float(old) if is_number(old) else old)
                 row[column] = str(new)
                 out = io.StringIO()
                 csv.writer(out).writerows(rows)
@@ -76,7 +76,7 @@ def rows(path: Path) -> list[list[str]]:
     return [["" if v is None else str(v) for v in r] for r in ws.iter_rows(values_only=True)]
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
         return True

@@ -26,6 +26,7 @@ from orchestration.config import DBT_PROJECT_DIR
 from orchestration.dbt_setup import dbt_executable
 from orchestration.ingest.landing import load_raw
 
+from . import spreadsheets as ss
 from .conftest import SAMPLE
 
 CLEAN = SAMPLE / "submissions" / "2023-06" / "西山区" / "6月明细.csv"
@@ -152,7 +153,7 @@ def _metric_rows(grid: list[list[str]]):
 def percent_signs(g):
     for r in _metric_rows(g):
         for c in S_RATES:
-            if _is_number(r[c]):
+            if ss.is_number(r[c]):
                 r[c] = f"{r[c]}%"
 
 
@@ -168,7 +169,7 @@ def wan_yuan_rows_with_thousands(g):
         if r[1] == "亿元":
             r[1] = "万元"
             for c in S_AMOUNTS:
-                if _is_number(r[c]):
+                if ss.is_number(r[c]):
                     r[c] = f"{float(r[c]) * 10_000:,.2f}"
 
 
@@ -237,17 +238,15 @@ def _write_xlsx(path: Path, grid: list[list[str]]) -> None:
         ws.merge_cells(start_row=top, start_column=col, end_row=top, end_column=col + 1)
     for r in grid[HEADER + 1 :]:
         ws.append(
-            [float(v) if i in (*MONEY, *FDI) and _is_number(v) else v for i, v in enumerate(r)]
+            [float(v) if i in (*MONEY, *FDI) and ss.is_number(v) else v for i, v in enumerate(r)]
         )
     wb.save(path)
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+def _write_csv(path: Path, grid: list[list[str]], encoding: str) -> None:
+    out = io.StringIO()
+    csv.writer(out).writerows(grid)
+    path.write_bytes(out.getvalue().encode(encoding))
 
 
 @pytest.fixture(scope="module")
@@ -265,25 +264,19 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if how == "xlsx":
             _write_xlsx(target / f"{name}.xlsx", grid)
         else:
-            out = io.StringIO()
-            csv.writer(out).writerows(grid)
-            (target / f"{name}.csv").write_bytes(out.getvalue().encode(how))
+            _write_csv(target / f"{name}.csv", grid, how)
     for month, (name, transform, how) in enumerate(S_VARIANTS, start=1):
         grid = [list(r) for r in GRID_S]
         if transform:
             transform(grid)
         target = raw / "submissions" / f"2025-{month:02d}" / "西山区"
         target.mkdir(parents=True)
-        out = io.StringIO()
-        csv.writer(out).writerows(grid)
-        (target / f"汇总表_{name}.csv").write_bytes(out.getvalue().encode(how))
+        _write_csv(target / f"汇总表_{name}.csv", grid, how)
     grid = [list(r) for r in GRID_S]
     rates_not_given(grid)
     target = raw / "submissions" / NOT_GIVEN / "西山区"
     target.mkdir(parents=True)
-    out = io.StringIO()
-    csv.writer(out).writerows(grid)
-    (target / "汇总表.csv").write_bytes(out.getvalue().encode("gbk"))
+    _write_csv(target / "汇总表.csv", grid, "gbk")
     db = root / "data" / "build" / "warehouse.duckdb"
     db.parent.mkdir(parents=True)
     with duckdb.connect(str(db)) as con:
