@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -71,6 +72,36 @@ def run_warehouse(raw: Path, data: Path) -> Built:
     with pointing_at(raw, data):
         code = run_pipeline()
     return Built(raw, data, code)
+
+
+def copy_build(built: Built, dest: Path) -> tuple[Path, Path]:
+    """Private copies of a build's raw and data folders, for a test to run again on."""
+    raw, data = dest / "raw", dest / "data"
+    shutil.copytree(built.raw, raw)
+    shutil.copytree(built.data, data)
+    return raw, data
+
+
+def marts_fingerprint(
+    path: Path,
+    skip_columns: frozenset[str] = frozenset(),
+    skip_tables: frozenset[str] = frozenset(),
+) -> dict[str, str]:
+    """A hash of each mart's rows in a stable order, leaving out the columns and tables given."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
+        out = {}
+        for t in sorted(set(tables) - skip_tables):
+            columns = [r[0] for r in con.execute(f"describe marts.{t}").fetchall()]
+            keep = ", ".join(c for c in columns if c not in skip_columns)
+            rows = con.execute(f"select {keep} from marts.{t} order by all").fetchall()  # noqa: S608
+            out[t] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        return out
 
 
 def copy_sample(dest: Path) -> Path:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 
 import duckdb
 import pytest
 
-from .conftest import Built, run_warehouse
+from .conftest import Built, copy_build, marts_fingerprint, run_warehouse
 
 IMPLEMENTED = {f"R{i:02d}" for i in range(1, 17)}
 
@@ -97,33 +96,15 @@ def test_every_landed_row_keeps_its_lineage(clean_build: Built) -> None:
 BUILD_STAMP = frozenset({"built_at"})  # when the fact's rows were built
 
 
-def _marts_fingerprint(path, skip: frozenset[str] = frozenset()) -> dict[str, str]:
-    """A hash of each mart's rows, in a stable order, leaving out the columns in ``skip``."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts'"
-            ).fetchall()
-        ]
-        out = {}
-        for t in tables:
-            columns = [r[0] for r in con.execute(f"describe marts.{t}").fetchall()]
-            keep = ", ".join(c for c in columns if c not in skip)
-            rows = con.execute(f"select {keep} from marts.{t} order by all").fetchall()  # noqa: S608
-            out[t] = hashlib.sha256(repr(rows).encode()).hexdigest()
-        return out
-
-
 def test_running_twice_leaves_identical_marts(clean_build: Built, tmp_path) -> None:
     import shutil
 
     data = tmp_path / "data"
     shutil.copytree(clean_build.data, data)
-    before = _marts_fingerprint(data / "warehouse.duckdb", skip=BUILD_STAMP)
+    before = marts_fingerprint(data / "warehouse.duckdb", BUILD_STAMP)
     again = run_warehouse(clean_build.raw, data)
     assert again.exit_code == 0
-    assert _marts_fingerprint(data / "warehouse.duckdb", skip=BUILD_STAMP) == before
+    assert marts_fingerprint(data / "warehouse.duckdb", BUILD_STAMP) == before
     assert len(before) == 8
     # nothing was landed twice
     (files,) = again.query("select count(*) from landing.files", build=True)[0]
@@ -167,11 +148,8 @@ def test_published_file_opens_in_the_duckdb_bi_tools_ship(clean_build: Built, tm
 def test_a_resaved_file_is_a_new_version_with_the_same_figures(
     clean_build: Built, tmp_path
 ) -> None:
-    import shutil
 
-    raw, data = tmp_path / "raw", tmp_path / "data"
-    shutil.copytree(clean_build.raw, raw)
-    shutil.copytree(clean_build.data, data)
+    raw, data = copy_build(clean_build, tmp_path)
     # the same figures re-saved by another program: new bytes, a new version, same figures
     # (only the lineage differs: the rows now come from the new submission_id)
     path = raw / "submissions" / "2022-03" / "西山区" / "3月明细.csv"
@@ -179,8 +157,8 @@ def test_a_resaved_file_is_a_new_version_with_the_same_figures(
     again = run_warehouse(raw, data)
     assert again.exit_code == 0
     skip = BUILD_STAMP | {"submission_id"}
-    assert _marts_fingerprint(data / "warehouse.duckdb", skip=skip) == _marts_fingerprint(
-        clean_build.published, skip=skip
+    assert marts_fingerprint(data / "warehouse.duckdb", skip) == marts_fingerprint(
+        clean_build.published, skip
     )
     (versions,) = again.query(
         "select count(*) from landing.files where source_file = ?",
@@ -214,13 +192,10 @@ def test_every_rule_has_one_file_and_returns_the_result_contract(clean_build: Bu
 
 
 def test_a_revision_becomes_current_and_the_change_is_visible(clean_build: Built, tmp_path) -> None:
-    import shutil
 
     from . import spreadsheets as ss
 
-    raw, data = tmp_path / "raw", tmp_path / "data"
-    shutil.copytree(clean_build.raw, raw)
-    shutil.copytree(clean_build.data, data)
+    raw, data = copy_build(clean_build, tmp_path)
     unit = raw / "submissions" / "2023-06" / "西山区"
     for name, revised in (
         ("6月明细.csv", "6月明细（修订）.csv"),

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import email
 import email.policy
-import hashlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,11 +17,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from . import spreadsheets as ss
-from .conftest import REPO, Built, copy_sample, run_warehouse
+from .conftest import REPO, Built, copy_build, copy_sample, marts_fingerprint, run_warehouse
 
 JUNE = "2023-06"
 
@@ -32,27 +29,10 @@ LINEAGE = ("submission_id", "built_at")
 HISTORY = ("mart_submission_changes",)  # records every re-sent file, by design
 
 
-def marts_fingerprint(path: Path) -> str:
+def live_figures(path: Path) -> dict[str, str]:
     """The marts' figures, leaving out lineage columns (which file version a row came from)
     and the revision history."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
-        h = hashlib.sha256()
-        for t in tables:
-            if t in HISTORY:
-                continue
-            h.update(t.encode())
-            cols = [
-                r[0] for r in con.execute(f"describe marts.{t}").fetchall() if r[0] not in LINEAGE
-            ]
-            rows = con.execute(f"select {', '.join(cols)} from marts.{t} order by all").fetchall()  # noqa: S608
-            h.update(repr(rows).encode())
-        return h.hexdigest()
+    return marts_fingerprint(path, frozenset(LINEAGE), frozenset(HISTORY))
 
 
 class Robot(BaseHTTPRequestHandler):
@@ -127,7 +107,7 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
     first = run_warehouse(raw, data)
     assert first.exit_code == 0
     assert posts == [] and mails == []
-    live = marts_fingerprint(first.published)
+    live = live_figures(first.published)
     (first_run,) = first.query("select live_run_id from audit.publish_log")[0]
 
     # 2. a 万元 figure typed as 亿元 in 五华区's June file: held, previous marts stay live
@@ -141,7 +121,7 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
     ss.edit(path, ss.row_with(project), 4, lambda v: round(v * 10000, 2))
     held = run_warehouse(raw, data)
     assert held.exit_code == 3
-    assert marts_fingerprint(held.published) == live
+    assert live_figures(held.published) == live
     decision, live_run = held.query(
         "select decision, live_run_id from audit.publish_log order by published_at desc limit 1"
     )[0]
@@ -191,7 +171,7 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
     assert len(posts) == 6 and len(mails) == 2
     recovery = next(b for u, b in posts[3:] if u.startswith("/robot/send"))
     assert "已恢复" in recovery["markdown"]["text"]
-    assert marts_fingerprint(fixed.published) == live
+    assert live_figures(fixed.published) == live
 
 
 def test_an_operator_can_publish_a_held_build_with_a_reason(tmp_path: Path) -> None:
@@ -249,9 +229,7 @@ print(json.dumps([sorted(s for s in seen if s), errors]))
 def test_bi_readers_are_never_blocked_and_never_see_half_a_file(
     clean_build: Built, tmp_path: Path
 ) -> None:
-    raw, data = tmp_path / "raw", tmp_path / "data"
-    shutil.copytree(clean_build.raw, raw)
-    shutil.copytree(clean_build.data, data)
+    raw, data = copy_build(clean_build, tmp_path)
     (before,) = clean_build.query("select live_run_id from audit.publish_log")[0]
     # a re-saved file makes the next build do real work and publish a new version
     path = raw / "submissions" / JUNE / "西山区" / "6月明细.csv"
@@ -283,10 +261,8 @@ def test_bi_readers_are_never_blocked_and_never_see_half_a_file(
 def test_killing_a_build_leaves_the_published_file_intact_and_the_next_run_recovers(
     clean_build: Built, tmp_path: Path
 ) -> None:
-    raw, data = tmp_path / "raw", tmp_path / "data"
-    shutil.copytree(clean_build.raw, raw)
-    shutil.copytree(clean_build.data, data)
-    live = marts_fingerprint(data / "warehouse.duckdb")
+    raw, data = copy_build(clean_build, tmp_path)
+    live = live_figures(data / "warehouse.duckdb")
     for period in ("2022-03", "2023-03"):
         path = next((raw / "submissions" / period / "西山区").glob("*明细*"))
         path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
@@ -307,7 +283,7 @@ def test_killing_a_build_leaves_the_published_file_intact_and_the_next_run_recov
     time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert marts_fingerprint(data / "warehouse.duckdb") == live
+    assert live_figures(data / "warehouse.duckdb") == live
     again = run_warehouse(raw, data)
     assert again.exit_code == 0
-    assert marts_fingerprint(data / "warehouse.duckdb") == live  # same figures, rebuilt
+    assert live_figures(data / "warehouse.duckdb") == live  # same figures, rebuilt
