@@ -1,16 +1,12 @@
-"""Run the rule catalogue against a DuckDB warehouse and write ``audit.reconciliation_results``.
+"""Great Expectations over the rule catalogue, in DuckDB.
 
-Two steps, each entirely inside DuckDB:
-
-1. Great Expectations validates one suite per rule. The rule's SQL is a query asset; its
-   suite expects ``select * from {batch} where is_failure`` to return no rows. GX pushes the
-   query down to DuckDB through ``DuckDBDatasource`` and reports the failing count.
-2. The runner writes every row of every rule (passes and failures) to
-   ``audit.reconciliation_results`` with ``insert … select`` and cross-checks the failing
-   count against GX's: the two must agree, or the run stops.
-
-``audit.reconciliation_results`` holds the latest run; ``audit.rule_runs`` one row per rule
-and run, for history.
+dbt computes each rule once, as a model (``rules.rNN_*``: one row per thing checked, with
+``is_failure``), and writes their union to ``audit.reconciliation_results``. This runner
+then has Great Expectations validate each rule's relation — one suite per rule, expecting
+``select * from {batch} where is_failure`` to return no rows, pushed down to DuckDB through
+``DuckDBDatasource`` — and cross-checks GX's failing count with the audit's: the two must
+agree, or the run stops. ``audit.rule_runs`` keeps one row per rule and run, for history,
+and GX's Data Docs are written as static HTML.
 """
 
 from __future__ import annotations
@@ -18,94 +14,49 @@ from __future__ import annotations
 import logging
 import os
 import time
-import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from .catalogue import STAGES, Rule, load_rules
-
-CULPRITS_SQL = Path(__file__).with_name("culprits.sql")
-DATA_QUALITY_SQL = Path(__file__).with_name("data_quality.sql")
+from .catalogue import Rule, load_rules
 
 log = logging.getLogger(__name__)
 
-AUDIT_DDL = [
-    "create schema if not exists audit",
-    """
-    create table if not exists audit.reconciliation_results (
-        run_id varchar,
-        checked_at timestamp,
-        rule_id varchar,
-        severity varchar,
-        status varchar,
-        period varchar,
-        unit_code varchar,
-        project_code varchar,
-        scope_code varchar,
-        metric varchar,
-        expected_value decimal(24, 8),
-        actual_value decimal(24, 8),
-        difference decimal(24, 8),
-        suspect_unit_code varchar,
-        suspect_cause varchar,
-        detail varchar,
-        source_file varchar
-    )
-    """,
-    """
-    create table if not exists audit.rule_runs (
-        run_id varchar,
-        checked_at timestamp,
-        rule_id varchar,
-        severity varchar,
-        title varchar,
-        rows_checked bigint,
-        rows_failed bigint,
-        gx_success boolean,
-        duration_ms bigint
-    )
-    """,
-]
+RULE_RUNS_DDL = """
+create table if not exists audit.rule_runs (
+    run_id varchar,
+    checked_at timestamp,
+    rule_id varchar,
+    severity varchar,
+    title varchar,
+    rows_checked bigint,
+    rows_failed bigint,
+    gx_success boolean,
+    duration_ms bigint
+)
+"""
 
 
-@dataclass
+@dataclass(frozen=True)
 class RuleOutcome:
     rule: Rule
     rows_checked: int
     rows_failed: int
     gx_success: bool
-    failures: list[dict] = field(default_factory=list)  # the first failing rows, for metadata
-
-    @property
-    def passed(self) -> bool:
-        return self.rows_failed == 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReconciliationRun:
-    run_id: str
-    checked_at: datetime
-    outcomes: list[RuleOutcome]
-
-    @property
-    def error_failures(self) -> list[RuleOutcome]:
-        return [o for o in self.outcomes if not o.passed and o.rule.severity == "error"]
-
-    @property
-    def passed(self) -> bool:
-        return not self.error_failures
+    run_id: str | None  # the audit's run (None: no rule has been built yet)
+    outcomes: tuple[RuleOutcome, ...]
 
 
 class GxSession:
-    """One Great Expectations context for a reconciliation run: one suite, one query asset
-    and one validation definition per rule, a checkpoint per stage, and Data Docs.
-
-    Between stages the DuckDB connection is released, so that the runner can write the
-    audit rows (DuckDB lets a process hold a file only under one configuration)."""
+    """One Great Expectations context: a table asset, a suite and a validation definition
+    per rule relation, one checkpoint, and Data Docs."""
 
     def __init__(self, db_path: Path) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -121,13 +72,14 @@ class GxSession:
             name="warehouse", connection_string=f"duckdb:///{db_path}"
         )
 
-    def validate(self, stage: str, rules: Iterable[Rule]) -> dict[str, tuple[bool, int]]:
+    def validate(self, rules: Iterable[Rule]) -> dict[str, tuple[bool, int]]:
         """GX verdict per rule: (success, failing row count), computed in DuckDB."""
         gx = self.gx
         definitions = []
         for rule in rules:
-            query = f"select * from ({rule.sql}) as rule_rows"  # noqa: S608 (rule SQL is ours)
-            asset = self.source.add_query_asset(name=rule.rule_id, query=query)
+            asset = self.source.add_table_asset(
+                name=rule.rule_id, table_name=rule.model, schema_name=rule.schema
+            )
             batch = asset.add_batch_definition_whole_table(rule.rule_id)
             suite = self.context.suites.add(
                 gx.ExpectationSuite(
@@ -147,9 +99,7 @@ class GxSession:
             )
         checkpoint = self.context.checkpoints.add(
             gx.Checkpoint(
-                name=f"reconciliation_{stage}",
-                validation_definitions=definitions,
-                result_format="BASIC",
+                name="reconciliation", validation_definitions=definitions, result_format="BASIC"
             )
         )
         try:
@@ -198,106 +148,71 @@ class GxSession:
         return directory / "index.html"
 
 
-def _failures(con: duckdb.DuckDBPyConnection, rule: Rule, limit: int = 20) -> list[dict]:
-    cursor = con.execute(
-        "select * from audit.reconciliation_results where rule_id = ? and status = 'fail' "
-        "order by abs(difference) desc nulls first, period, unit_code limit ?",
-        [rule.rule_id, limit],
-    )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _write(
-    con: duckdb.DuckDBPyConnection,
-    run: ReconciliationRun,
-    rule: Rule,
-    verdict: tuple[bool, int],
-    gx_ms: int,
-) -> RuleOutcome:
-    """Insert every row of one rule; cross-check the failing count with GX's verdict."""
-    t0 = time.perf_counter()
-    con.execute(
-        f"""
-        insert into audit.reconciliation_results
-        select
-            ? as run_id, ? as checked_at, ? as rule_id, ? as severity,
-            case when is_failure then 'fail' else 'pass' end as status,
-            period, unit_code, project_code, scope_code, metric,
-            expected_value, actual_value, actual_value - expected_value as difference,
-            case when is_failure then suspect_unit_code end as suspect_unit_code,
-            case when is_failure then suspect_cause end as suspect_cause,
-            detail, source_file
-        from ({rule.sql}) as r
-        """,  # noqa: S608 (the rule SQL is ours, from expectations/rules)
-        [run.run_id, run.checked_at, rule.rule_id, rule.severity],
-    )
-    checked, failed = con.execute(
-        "select count(*), count(*) filter (status = 'fail') "
-        "from audit.reconciliation_results where rule_id = ?",
-        [rule.rule_id],
-    ).fetchone()
-    gx_success, gx_failed = verdict
-    if gx_failed != failed or gx_success != (failed == 0):
-        raise RuntimeError(
-            f"{rule.rule_id}: GX counted {gx_failed} failing rows, the audit {failed}"
-        )
-    con.execute(
-        "insert into audit.rule_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            run.run_id,
-            run.checked_at,
-            rule.rule_id,
-            rule.severity,
-            rule.title,
-            checked,
-            failed,
-            gx_success,
-            gx_ms + int((time.perf_counter() - t0) * 1000),
-        ],
-    )
-    return RuleOutcome(rule, checked, failed, gx_success, _failures(con, rule))
+def _built(con: duckdb.DuckDBPyConnection, rules: Iterable[Rule]) -> bool:
+    """Whether dbt has built the audit and every rule relation in this warehouse."""
+    present = {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    }
+    return "audit.reconciliation_results" in present and all(r.relation in present for r in rules)
 
 
 def run_rules(
-    db_path: Path,
-    rules: Iterable[Rule] | None = None,
-    run_id: str | None = None,
-    docs_dir: Path | None = None,
+    db_path: Path, rules: Iterable[Rule] | None = None, docs_dir: Path | None = None
 ) -> ReconciliationRun:
-    """Validate the rules with GX and write their rows to the audit schema, stage by stage;
-    then name the culprits of failed totals."""
+    """Validate the rule relations with GX, cross-check them with the audit, record the run."""
     rules = tuple(rules if rules is not None else load_rules())
-    run = ReconciliationRun(
-        run_id or uuid.uuid4().hex[:12], datetime.now(UTC).replace(tzinfo=None), []
-    )
-    with duckdb.connect(str(db_path)) as con:
-        for stmt in AUDIT_DDL:
-            con.execute(stmt)
-        con.execute("delete from audit.reconciliation_results")
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        if not _built(con, rules):
+            log.warning("no rule has been built in %s yet: nothing to validate", db_path)
+            return ReconciliationRun(None, ())
     session = GxSession(db_path)
-    for stage in STAGES:
-        staged = [r for r in rules if r.stage == stage]
-        if not staged:
-            continue
-        started = time.perf_counter()
-        verdicts = session.validate(stage, staged)
-        gx_ms = int((time.perf_counter() - started) * 1000) // len(staged)
-        with duckdb.connect(str(db_path)) as con:
-            con.execute("begin transaction")
-            for rule in staged:
-                run.outcomes.append(_write(con, run, rule, verdicts[rule.rule_id], gx_ms))
-            if stage == "totals":
-                con.execute(CULPRITS_SQL.read_text(encoding="utf-8"))
-                for outcome in run.outcomes:
-                    if outcome.rule.stage == "totals":
-                        outcome.failures = _failures(con, outcome.rule)
-            con.execute("commit")
+    started = time.perf_counter()
+    verdicts = session.validate(rules)
+    gx_ms = int((time.perf_counter() - started) * 1000) // max(len(rules), 1)
     with duckdb.connect(str(db_path)) as con:
-        con.execute(DATA_QUALITY_SQL.read_text(encoding="utf-8"))
+        con.execute(RULE_RUNS_DDL)
+        run_id, checked_at = con.execute(
+            "select max(run_id), max(checked_at) from audit.reconciliation_results"
+        ).fetchone()
+        counts = {
+            rule_id: (checked, failed)
+            for rule_id, checked, failed in con.execute(
+                "select rule_id, count(*), count(*) filter (status = 'fail') "
+                "from audit.reconciliation_results group by rule_id"
+            ).fetchall()
+        }
+        outcomes = []
+        con.execute("begin transaction")
+        con.execute("delete from audit.rule_runs where run_id = ?", [run_id])
+        for rule in rules:
+            checked, failed = counts.get(rule.rule_id, (0, 0))
+            gx_success, gx_failed = verdicts[rule.rule_id]
+            if gx_failed != failed or gx_success != (failed == 0):
+                raise RuntimeError(
+                    f"{rule.rule_id}: GX counted {gx_failed} failing rows, the audit {failed}"
+                )
+            con.execute(
+                "insert into audit.rule_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    checked_at or datetime.now(UTC).replace(tzinfo=None),
+                    rule.rule_id,
+                    rule.severity,
+                    rule.title,
+                    checked,
+                    failed,
+                    gx_success,
+                    gx_ms,
+                ],
+            )
+            outcomes.append(RuleOutcome(rule, checked, failed, gx_success))
+        con.execute("commit")
     if docs_dir is not None:
         session.build_docs(docs_dir)
-    for o in run.outcomes:
+    for o in outcomes:
         log.info(
             "%s %s: %d checked, %d failed",
             o.rule.rule_id,
@@ -305,4 +220,4 @@ def run_rules(
             o.rows_checked,
             o.rows_failed,
         )
-    return run
+    return ReconciliationRun(run_id, tuple(outcomes))

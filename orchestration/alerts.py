@@ -42,19 +42,10 @@ import duckdb
 from expectations.catalogue import load_rules
 
 from .config import Settings
+from .publish import reconciliation_status
+from .seeds import cause_labels
 
 log = logging.getLogger(__name__)
-
-CAUSE_LABELS = {
-    "unit_scale": "单位错误（万元/亿元或万美元/亿美元混填）",
-    "double_count": "重复计算",
-    "missing_submission": "未报送",
-    "not_in_register": "项目未入库",
-    "detail_summary_mismatch": "汇总表与明细表不一致",
-    "ytd_break": "累计数不衔接",
-    "published_mismatch": "与通报数不一致",
-    "other": "其他",
-}
 DIGEST_LIMIT = 15  # alerts listed in full in one message; the rest are counted
 
 STATE_DDL = [
@@ -165,7 +156,7 @@ class Alert:
         if self.suspect_unit_code or self.suspect_cause:
             parts.append(
                 f"疑似 {self.suspect_name or ''}（{self.suspect_unit_code or '—'}）："
-                f"{CAUSE_LABELS.get(self.suspect_cause or 'other', self.suspect_cause)}"
+                f"{cause_labels().get(self.suspect_cause or 'other', self.suspect_cause)}"
             )
         if self.failing_rows > 1:
             parts.append(f"共 {self.failing_rows} 处")
@@ -224,10 +215,9 @@ class Alerter:
         for stmt in STATE_DDL:
             con.execute(stmt)
         labels = {r.rule_id: r.label for r in load_rules()}
-        run_id, error_failures = con.execute(
-            "select max(run_id), count(*) filter (status = 'fail' and severity = 'error') "
-            "from audit.reconciliation_results"
-        ).fetchone()
+        run_id, error_failures = reconciliation_status(con)
+        if run_id is None:  # no rule has been built yet: nothing to announce
+            return Digest("", "", where=self._where()), {}
         decision = (
             f"因 {error_failures} 处错误级问题暂停发布，BI 仍显示上一次通过核对的数据"
             if error_failures

@@ -2,13 +2,15 @@
 
 The same parser and the same rules as the warehouse, on a throwaway copy: the reference
 data and register from ``ZS_RAW_DIR``, the unit's earlier months of the year (so that YTD
-figures can be chained), and the file or folder being checked. Then the within-submission
-rules R01-R04 run (R02 only when both forms are there) and each problem is printed in
-Chinese with file, sheet, row and column. Exit status 1 when there is an error.
+figures can be chained), and the file or folder being checked. Then dbt builds the
+within-submission rules R01-R04 (R02 only when both forms are there) and what they read
+(``+rNN`` in dbt's selection syntax), and each problem is printed in Chinese with file,
+sheet, row and column. Exit status 1 when there is an error.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -101,7 +103,6 @@ def _run_rules(
     unit_code: str,
 ) -> list[Problem]:
     from expectations.catalogue import load_rules
-    from expectations.runner import run_rules
 
     with tempfile.TemporaryDirectory(prefix="zhaoshang-check-") as tmp:
         work = Path(tmp)
@@ -135,27 +136,29 @@ def _run_rules(
                 ).fetchall()
             }
         problems = [Problem("error", src, detail) for src, detail in rejected]
-        _dbt_build(work)
         wanted = [
             r
             for r in load_rules()
             if r.rule_id in RULES and (r.rule_id != "R02" or {"form_a", "form_s"} <= forms)
         ]
-        run_rules(db, rules=wanted)
+        _dbt_build(work, [r.model for r in wanted])
         prefix = f"submissions/{period}/{unit_folder}/"
         with duckdb.connect(str(db), read_only=True) as con:
-            rows = con.execute(
-                "select severity, rule_id, source_file, detail from audit.reconciliation_results "
-                "where status = 'fail' and source_file like ? order by rule_id, detail",
-                [prefix + "%"],
-            ).fetchall()
-    return problems + [Problem(sev, rule_id, detail) for sev, rule_id, _src, detail in rows]
+            for rule in wanted:
+                rows = con.execute(
+                    f"select detail from {rule.relation} where is_failure and source_file like ? "  # noqa: S608 (rule relations are ours)
+                    "order by detail",
+                    [prefix + "%"],
+                ).fetchall()
+                problems += [Problem(rule.severity, rule.rule_id, detail) for (detail,) in rows]
+    return problems
 
 
-def _dbt_build(work: Path) -> None:
-    """Build the models the rules read, into the throwaway warehouse (dbt in its own
-    process, as in the pipeline: dbt-duckdb keeps its connection for the process's life)."""
-    from .dbt_setup import dbt_executable
+def _dbt_build(work: Path, models: list[str]) -> None:
+    """Build the rule models asked for and everything upstream of them (dbt selects it:
+    ``+model``), into the throwaway warehouse. dbt runs in its own process, as in the
+    pipeline: dbt-duckdb keeps its connection for the process's life."""
+    from .dbt_setup import dbt_executable, dbt_vars
 
     env = {**os.environ, "ZS_DATA_DIR": str(work / "data")}
     result = subprocess.run(
@@ -163,6 +166,10 @@ def _dbt_build(work: Path) -> None:
             dbt_executable(),
             "--quiet",
             "build",
+            "--resource-type",
+            "seed",
+            "--resource-type",
+            "model",
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
@@ -171,11 +178,10 @@ def _dbt_build(work: Path) -> None:
             str(work / "target"),
             "--log-path",
             str(work / "logs"),
+            "--vars",
+            json.dumps(dbt_vars()),
             "--select",
-            "+int_form_cells_parsed +int_arrival_figures_chained +stg_forms__summary_indicators "
-            "+stg_register__projects +stg_reference__units +int_projects_versioned metrics",
-            "--exclude",
-            "test_type:data",
+            *[f"+{m}" for m in models],
         ],
         env=env,
         capture_output=True,

@@ -18,8 +18,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from .config import settings
-
-EXIT_HELD = 3
+from .constants import EXIT_HELD
 
 
 def _env() -> None:
@@ -54,7 +53,8 @@ def months_present(raw_dir: Path) -> tuple[str, str] | None:
 
 def execute(tags: dict[str, str], asset_selection=None, instance=None):
     """One run of the warehouse job in this process (tags carry the partition range)."""
-    from .definitions import WAREHOUSE_JOB, defs
+    from .constants import WAREHOUSE_JOB
+    from .definitions import defs
 
     job = defs().resolve_job_def(WAREHOUSE_JOB)
     run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -81,7 +81,8 @@ def run_pipeline(full_refresh: bool = False, months: tuple[str, str] | None = No
         ASSET_PARTITION_RANGE_START_TAG,
     )
 
-    from .definitions import FULL_REFRESH_TAG, defs
+    from .constants import FULL_REFRESH_TAG
+    from .definitions import defs
 
     months = months or months_present(settings().raw_dir)
     tags = {FULL_REFRESH_TAG: "true"} if full_refresh else {}

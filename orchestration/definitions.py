@@ -14,22 +14,17 @@ from __future__ import annotations
 
 import dagster as dg
 
-WAREHOUSE_JOB = "warehouse"
-# run tag: rebuild incremental models from scratch (once, after a model's columns changed)
-FULL_REFRESH_TAG = "zhaoshang/full_refresh"
+from .constants import WAREHOUSE_JOB, deadline_day
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    from expectations.catalogue import deadline_day
-
     from .assets.alerts import data_quality_alerts
-    from .assets.dbt import monthly_models, warehouse_models
+    from .assets.dbt import dbt_resource, monthly_models, warehouse_models
     from .assets.landing import landing_reference, landing_submissions
     from .assets.publish import published_warehouse
-    from .assets.reconciliation import reconciliation_results, reconciliation_rules
+    from .assets.reconciliation import reconciliation_rules, rule_runs
     from .assets.sensors import raw_files_sensor
-    from .dbt_setup import dbt_resource
     from .resources import WarehouseResource
 
     job = dg.define_asset_job(
@@ -42,7 +37,7 @@ def defs() -> dg.Definitions:
     schedule = dg.build_schedule_from_partitioned_job(
         job,
         name="monthly_warehouse",
-        day_of_month=int(deadline_day()) + 1,
+        day_of_month=deadline_day() + 1,
         hour_of_day=6,
         minute_of_hour=0,
         default_status=dg.DefaultScheduleStatus.RUNNING,
@@ -53,7 +48,7 @@ def defs() -> dg.Definitions:
             landing_submissions,
             warehouse_models,
             monthly_models,
-            reconciliation_results,
+            rule_runs,
             data_quality_alerts,
             published_warehouse,
         ],

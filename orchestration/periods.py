@@ -14,10 +14,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-TIMEZONE = "Asia/Shanghai"
+from .constants import TIMEZONE
+
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 DEFAULT_FIRST_PERIOD = "2020-01"
 
@@ -34,10 +35,24 @@ def first_period() -> str:
     return value
 
 
-def last_closed_period(now: datetime | None = None) -> str:
-    """The newest month that has ended, in Beijing time."""
-    now = (now or datetime.now(ZoneInfo(TIMEZONE))).astimezone(ZoneInfo(TIMEZONE))
-    year, month = (now.year, now.month - 1) if now.month > 1 else (now.year - 1, 12)
+def today() -> date:
+    """The date in Beijing; ``ZS_TODAY`` (YYYY-MM-DD) fixes it, for tests and for replaying
+    a run as of a given day."""
+    fixed = os.environ.get("ZS_TODAY", "").strip()
+    if fixed:
+        try:
+            return date.fromisoformat(fixed)
+        except ValueError:
+            raise ValueError(f"ZS_TODAY must be a date written YYYY-MM-DD, not {fixed!r}") from None
+    return datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def last_closed_period(now: datetime | date | None = None) -> str:
+    """The newest month that has ended, in Beijing time (as of ``today()`` by default)."""
+    if isinstance(now, datetime):
+        now = now.astimezone(ZoneInfo(TIMEZONE)).date()
+    day = now or today()
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
     return f"{year:04d}-{month:02d}"
 
 

@@ -62,6 +62,26 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> list[s
     ]
 
 
+def reconciliation_status(
+    con: duckdb.DuckDBPyConnection, catalog: str | None = None
+) -> tuple[str | None, int]:
+    """The publish gate, in one place: the run id of the audit in ``catalog`` (the connection's
+    own database by default) and how many of its rows failed an error-severity rule.
+    (None, 0) when no rule has been built there yet."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'audit' "
+        "and table_name = 'reconciliation_results' and table_catalog = coalesce(?, current_database())",
+        [catalog],
+    ).fetchone()[0]
+    if not exists:
+        return None, 0
+    prefix = f"{catalog}." if catalog else ""
+    failing = "count(*) filter (status = 'fail' and severity = 'error')"
+    sql = f"select max(run_id), {failing} from {prefix}audit.reconciliation_results"  # noqa: S608 (our catalog names)
+    run_id, failures = con.execute(sql).fetchone()
+    return run_id, int(failures)
+
+
 def _copy_schema(con: duckdb.DuckDBPyConnection, source: str, schema: str) -> None:
     con.execute(f"create schema if not exists pub.{schema}")
     for table in _tables(con, source, schema):
@@ -85,14 +105,7 @@ def publish(
         has_previous = target.exists()
         if has_previous:
             con.execute(f"attach {_quote(target)} as prev (read_only)")
-        run_id, failures = con.execute(
-            """
-            select
-                max(run_id),
-                count(*) filter (status = 'fail' and severity = 'error')
-            from build.audit.reconciliation_results
-            """
-        ).fetchone()
+        run_id, failures = reconciliation_status(con, "build")
         previous_log = []
         if has_previous and "publish_log" in _tables(con, "prev", AUDIT_SCHEMA):
             previous_log = con.execute("select * from prev.audit.publish_log").fetchall()

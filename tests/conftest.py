@@ -12,6 +12,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import settings
+
+# `make test-fast` runs with --hypothesis-profile=fast: the same properties, fewer examples
+settings.register_profile("fast", max_examples=15)
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "raw"
@@ -141,3 +145,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         sys.stderr.flush()
         util._exit_function()  # release dbt's semaphores as a normal exit would
         os._exit(_EXIT_STATUS[-1])
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        help="write tests/snapshots/asset_graph.txt (only with tests/test_asset_graph.py)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--update-snapshots") and [
+        a for a in config.args if "test_asset_graph.py" not in a
+    ]:
+        raise pytest.UsageError("--update-snapshots is for tests/test_asset_graph.py alone")

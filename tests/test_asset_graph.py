@@ -1,12 +1,15 @@
 """The asset graph, snapshotted: a change to it is a deliberate change to this file.
 
-Regenerate with ``UPDATE_SNAPSHOTS=1 pytest tests/test_asset_graph.py``.
+After a deliberate change, write it again with
+``.venv/bin/pytest tests/test_asset_graph.py --update-snapshots`` (the flag is refused
+anywhere else). A missing snapshot is a failure, never written silently.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+import pytest
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
 
@@ -31,11 +34,15 @@ def _graph() -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_asset_graph_matches_snapshot() -> None:
+def test_asset_graph_matches_snapshot(request: pytest.FixtureRequest) -> None:
     graph = _graph()
-    if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+    if request.config.getoption("--update-snapshots"):
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(graph, encoding="utf-8")
+    assert SNAPSHOT.exists(), (
+        f"{SNAPSHOT} is missing: write it with "
+        "`.venv/bin/pytest tests/test_asset_graph.py --update-snapshots` and review the diff"
+    )
     assert graph == SNAPSHOT.read_text(encoding="utf-8")
 
 
@@ -45,3 +52,21 @@ def test_every_rule_is_a_check_on_the_mart_it_guards() -> None:
     graph = _graph()
     for rule in load_rules():
         assert f"check marts/{rule.guards}:{rule.check_name}" in graph
+
+
+def test_every_rule_is_downstream_of_every_model_it_reads() -> None:
+    """The lineage shows what each rule reads: R13 the province's published figures, and
+    every rule each model its SQL refers to."""
+    from expectations.catalogue import load_rules
+    from orchestration.dbt_setup import manifest
+
+    nodes = manifest()["nodes"]
+    lines = {line.split(" [")[0].removeprefix("asset "): line for line in _graph().splitlines()}
+    r13 = lines["rules/r13_city_matches_province"]
+    assert "staging/stg_published__province_figures" in r13
+    for rule in load_rules():
+        node = nodes[f"model.zhaoshang.{rule.model}"]
+        line = lines[f"rules/{rule.model}"]
+        for parent in node["depends_on"]["nodes"]:
+            parent_node = nodes[parent]
+            assert f"{parent_node['schema']}/{parent_node['name']}" in line, (rule.model, parent)

@@ -6,6 +6,7 @@ import io
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from orchestration.check import check
@@ -56,3 +57,27 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(tmp_path: Path) -> None:
     out = io.StringIO()
     assert check(path, period="2023-06", unit="西山区", out=out) == 1
     assert "明细.xlsx" in out.getvalue()
+
+
+def test_r01_a_currency_that_does_not_fit_the_metric_names_file_row_and_column(
+    tmp_path: Path,
+) -> None:
+    """美元 declared for 省内市外到位资金 (an amount in 亿元) is not converted: each of its cells
+    is an R01 error that names the sheet, the row and the column letter a clerk sees."""
+    folder = tmp_path / "submissions" / "2023-06" / "盘龙区"
+    folder.mkdir(parents=True)
+    path = folder / "到位资金明细表.xlsx"
+    shutil.copy(JUNE / "530103" / "到位资金明细表.xlsx", path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["到位资金明细表"]
+    assert ws["G3"].value == "省内市外到位资金-累计（万元）"
+    ws["G3"] = "省内市外到位资金-累计（美元）"
+    wb.save(path)
+    out = io.StringIO()
+    assert check(path, out=out) == 1
+    text = out.getvalue()
+    assert "[错误] R01" in text
+    assert (
+        "到位资金明细表.xlsx（工作表 到位资金明细表）第4行 `省内市外到位资金-累计(美元)`（G列）："
+        "单位'美元'不适用于省内市外到位资金（应以亿元计）"
+    ) in text, text

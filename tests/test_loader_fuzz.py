@@ -24,8 +24,12 @@ from .conftest import REPO, SAMPLE
 JUNE = SAMPLE / "submissions" / "2023-06"
 CLEAN_CSV = JUNE / "西山区" / "6月明细.csv"  # GBK
 CLEAN_XLSX = JUNE / "五华区" / "到位资金明细表.xlsx"
+# Example counts scale with the Hypothesis profile: `make test` runs the default profile
+# (300 and 1,000 examples), `make test-fast` the "fast" one (conftest.py).
 FUZZ = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=3 * settings.default.max_examples,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
@@ -130,7 +134,7 @@ ABSURD = st.one_of(
 )
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=10 * settings.default.max_examples, deadline=None)
 @given(ABSURD)
 def test_absurd_numbers_read_as_a_number_or_as_not_a_number(text: str) -> None:
     sql = f"select {_parse_number_sql()} from (select ? as v)"  # noqa: S608 (our macro)

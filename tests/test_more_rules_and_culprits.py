@@ -12,6 +12,8 @@ import pytest
 from . import spreadsheets as ss
 from .conftest import Built, copy_sample, run_warehouse
 
+pytestmark = pytest.mark.slow  # builds the whole sample
+
 JUNE = "2023-06"
 
 
@@ -45,10 +47,10 @@ def targets(clean_build: Built) -> dict:
     (unit_code, old_project, unchained_project) = q(
         """
         select unit_code, min(project_code), max(project_code)
-        from staging.stg_forms__capital_arrivals as a
+        from staging.stg_forms__arrival_cells as a
         join staging.stg_reference__units as u using (unit_code)
-        where a.period = '2023-06' and a.project_code like 'KM2021%' and a.arrived_out_of_province_ytd > 0.5
-          and a.is_current_submission and u.is_reporting_unit
+        where a.period = '2023-06' and a.project_code like 'KM2021%' and a.metric = 'arrived_out_of_province'
+          and a.measure = 'ytd' and a.value > 0.5 and a.is_current_submission and u.is_reporting_unit
         group by unit_code having count(*) >= 2 order by unit_code limit 1
         """,
         build=True,
@@ -59,8 +61,9 @@ def targets(clean_build: Built) -> dict:
         build=True,
     )[0]
     (park_total,) = q(
-        "select sum(arrived_out_of_province_ytd) from staging.stg_forms__capital_arrivals "
-        "where period = '2023-06' and unit_code = '530181P01' and is_current_submission",
+        "select sum(value) from staging.stg_forms__arrival_cells where period = '2023-06' "
+        "and unit_code = '530181P01' and is_current_submission "
+        "and metric = 'arrived_out_of_province' and measure = 'ytd'",
         build=True,
     )[0]
     return {

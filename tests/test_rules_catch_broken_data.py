@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from . import spreadsheets as ss
 from .conftest import run_warehouse
+
+pytestmark = pytest.mark.slow  # builds the whole sample
 
 JUNE = "2023-06"
 WUHUA, XISHAN = "530102", "530112"  # 五华区 sends xlsx in 亿元; 西山区 GBK CSV in 亿元

@@ -300,7 +300,7 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--log-path",
             str(root / "logs"),
             "--select",
-            "+stg_forms__capital_arrivals",
+            "+stg_forms__arrival_cells",
             "+stg_forms__summary_indicators",
         ],
         env={**os.environ, "ZS_DATA_DIR": str(root / "data")},
@@ -315,11 +315,10 @@ def _figures(db: Path, period: str) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
             """
-            select project_code,
-                   round(arrived_out_of_province_month_reported, 6), round(arrived_out_of_province_ytd, 6),
-                   round(arrived_in_province_month_reported, 6), round(arrived_in_province_ytd, 6),
-                   round(fdi_utilized_month_reported, 4), round(fdi_utilized_ytd, 4), unit_code
-            from staging.stg_forms__capital_arrivals where period = ? order by project_code
+            select project_code, metric, measure, round(value, 6), unit_code
+            from staging.stg_forms__arrival_cells
+            where period = ? and is_current_submission
+            order by project_code, metric, measure
             """,
             [period],
         ).fetchall()

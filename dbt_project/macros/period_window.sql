@@ -1,8 +1,8 @@
 {#- The months a run of the monthly models replaces: dbt vars period_from and period_to
-    (Dagster passes the run's partition range; default every month). Validated, because
+    (Dagster passes the run's partition range; dbt_project.yml's default is every month). Validated, because
     they are pasted into SQL. -#}
 {% macro period_window() %}
-    {%- set window = [var('period_from', '0000-01'), var('period_to', '9999-12')] -%}
+    {%- set window = [var('period_from'), var('period_to')] -%}
     {%- for period in window -%}
         {%- set text = period | string -%}
         {%- if not (

@@ -1,13 +1,16 @@
 """The dbt project as Dagster assets; dbt tests become asset checks.
 
-Two sets of models: those tagged ``monthly`` (the fact) are partitioned by month and
-replace only the periods of the run (dbt vars ``period_from``/``period_to``); every other
-model is unpartitioned and rebuilt whole (views, and small tables). A run tagged
-``zhaoshang/full_refresh=true`` rebuilds incremental models from scratch (needed once
-after a model's columns changed).
+Two sets of models: those tagged ``monthly`` (the fact, the rules and the audit built from
+them) are partitioned by month and build the periods of the run (dbt vars
+``period_from``/``period_to``); every other model is unpartitioned and rebuilt whole
+(views, and small tables). A run tagged ``zhaoshang/full_refresh=true`` rebuilds
+incremental models from scratch (needed once after a model's columns changed).
+
+Asset keys are dbt-dagster's defaults (``<schema>/<model>``; a source's from its
+``meta.dagster.asset_key`` in ``_sources.yml``); the translator adds the group and the
+second landing asset of the bookkeeping tables.
 """
 
-import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -21,9 +24,9 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from ..dbt_setup import dbt_project, ensure_manifest
-from ..definitions import FULL_REFRESH_TAG
-from .landing import BOOKKEEPING_TABLES, SUBMISSIONS_KEY, landing_key
+from ..config import DBT_PROJECT_DIR
+from ..constants import FULL_REFRESH_TAG
+from ..dbt_setup import TARGET_DIR, dbt_build_args, dbt_executable, ensure_manifest
 from .partitions import MONTHLY
 
 MONTHLY_MODELS = "tag:monthly"
@@ -39,10 +42,17 @@ ensure_manifest()
 # `depends_on` for this).
 os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
 
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+assert dbt_project.manifest_path == TARGET_DIR / "manifest.json"
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Keys mirror the warehouse: ``<schema>/<model>`` for models; a source table is keyed by
-    the landing asset that writes it (both landing assets write the bookkeeping tables)."""
+    """Groups mirror the warehouse's schemas; a model that reads a source written by two
+    landing assets (``meta.also_written_by``) depends on both."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -50,19 +60,18 @@ class WarehouseTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
-            return spec.replace_attributes(key=landing_key(props["name"]))
-        schema = props.get("config", {}).get("schema") or props["schema"]
-        spec = spec.replace_attributes(key=dg.AssetKey([schema, props["name"]]), group_name=schema)
-        sources = {
-            manifest["sources"][node]["name"]
+            return spec
+        spec = spec.replace_attributes(group_name=spec.key.path[0])
+        also = {
+            tuple(meta["also_written_by"])
             for node in props.get("depends_on", {}).get("nodes", [])
             if node.startswith("source.")
+            and "also_written_by" in (meta := manifest["sources"][node]["config"].get("meta", {}))
         }
-        if sources & set(BOOKKEEPING_TABLES) and SUBMISSIONS_KEY not in {
-            dep.asset_key for dep in spec.deps
-        }:
-            spec = spec.replace_attributes(deps=[*spec.deps, dg.AssetDep(SUBMISSIONS_KEY)])
-        return spec
+        deps = {dep.asset_key for dep in spec.deps}
+        extra = [dg.AssetDep(dg.AssetKey(list(k))) for k in sorted(also)]
+        extra = [d for d in extra if d.asset_key not in deps]
+        return spec.replace_attributes(deps=[*spec.deps, *extra]) if extra else spec
 
 
 # several source tables are written by the same landing asset
@@ -71,11 +80,8 @@ translator = WarehouseTranslator(
 )
 
 
-def _build_args(context: dg.AssetExecutionContext) -> list[str]:
-    args = ["build"]
-    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
-        args.append("--full-refresh")
-    return args
+def _full_refresh(context: dg.AssetExecutionContext) -> bool:
+    return context.run.tags.get(FULL_REFRESH_TAG) == "true"
 
 
 @dbt_assets(
@@ -86,7 +92,8 @@ def _build_args(context: dg.AssetExecutionContext) -> list[str]:
     name="warehouse_models",
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(_build_args(context), context=context).stream()
+    args = dbt_build_args(full_refresh=_full_refresh(context), run_id=context.run_id[:12])
+    yield from dbt.cli(args, context=context).stream()
 
 
 @dbt_assets(
@@ -99,11 +106,10 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     name="monthly_models",
 )
 def monthly_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    window = {
-        "period_from": context.partition_key_range.start,
-        "period_to": context.partition_key_range.end,
-    }
-    args = [*_build_args(context), "--vars", json.dumps(window)]
+    window = (context.partition_key_range.start, context.partition_key_range.end)
+    args = dbt_build_args(
+        full_refresh=_full_refresh(context), run_id=context.run_id[:12], months=window
+    )
     yield from dbt.cli(args, context=context).stream()
 
 

@@ -18,18 +18,9 @@ from ..ingest.landing import LoadReport, Scope, load_raw
 from ..resources import WarehouseResource
 from .partitions import MONTHLY
 
+# dbt's sources name these keys (meta.dagster.asset_key in dbt_project/models/staging/_sources.yml)
 SUBMISSIONS_KEY = dg.AssetKey(["landing", "submissions"])
 REFERENCE_KEY = dg.AssetKey(["landing", "reference"])
-
-# the landing tables of the monthly asset; the reference asset writes the others, and both
-# write their files' rows into the bookkeeping tables (dbt's sources map onto these assets)
-SUBMISSION_TABLES = ("form_a_rows", "form_s_rows", "province_figures")
-BOOKKEEPING_TABLES = ("files", "file_columns", "rejected_files")
-
-
-def landing_key(table: str) -> dg.AssetKey:
-    """The asset that writes a landing table (bookkeeping tables: the reference asset)."""
-    return SUBMISSIONS_KEY if table in SUBMISSION_TABLES else REFERENCE_KEY
 
 
 def _metadata(report: LoadReport) -> dict:

@@ -8,7 +8,8 @@ import warnings
 
 import dagster as dg
 
-from ..periods import TIMEZONE, first_period
+from ..constants import TIMEZONE
+from ..periods import first_period
 
 MONTHLY = dg.MonthlyPartitionsDefinition(
     start_date=first_period(), fmt="%Y-%m", timezone=TIMEZONE, end_offset=0

@@ -1,5 +1,6 @@
-"""Reconciliation: the rule catalogue runs once per build and each rule is an asset check
-on the mart it guards, with the failing rows as metadata."""
+"""Reconciliation: Great Expectations validates every rule's relation (built by dbt, one
+model per rule) once per run; each rule is an asset check on the mart it guards, with the
+failing rows as metadata."""
 
 import dagster as dg
 
@@ -9,28 +10,27 @@ from expectations.runner import run_rules
 from ..resources import WarehouseResource
 from .dbt import model_key
 
-RECONCILIATION_KEY = dg.AssetKey(["audit", "reconciliation_results"])
-MARTS = ("fact_capital_arrival", "mart_unit_monthly", "dim_district", "dim_project", "dim_chain")
+RECONCILIATION_KEY = dg.AssetKey(["audit", "rule_runs"])
+RULES = load_rules()
+AUDIT_MODELS = ("reconciliation_results", "mart_data_quality")
 
 
 @dg.asset(
     key=RECONCILIATION_KEY,
-    deps=[model_key(m) for m in MARTS],
+    deps=[model_key(r.model) for r in RULES] + [model_key(m) for m in AUDIT_MODELS],
     group_name="audit",
     kinds={"great_expectations", "duckdb"},
-    description="audit.reconciliation_results: every rule of the catalogue, one row per thing checked",
+    description="Great Expectations validates each rule relation (no failing rows) and "
+    "cross-checks it with audit.reconciliation_results; audit.rule_runs; Data Docs",
 )
-def reconciliation_results(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def rule_runs(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings
-    run = run_rules(
-        settings.build_path, run_id=context.run_id[:12], docs_dir=settings.data_dir / "docs"
-    )
+    run = run_rules(settings.build_path, RULES, docs_dir=settings.data_dir / "docs")
     return dg.MaterializeResult(
         metadata={
-            "run_id": run.run_id,
+            "run_id": run.run_id or "",
             "rules": len(run.outcomes),
-            "rules_failed": [o.rule.rule_id for o in run.outcomes if not o.passed],
-            "error_failures": sum(o.rows_failed for o in run.error_failures),
+            "rules_failed": [o.rule.rule_id for o in run.outcomes if o.rows_failed],
         }
     )
 
@@ -54,44 +54,55 @@ def _markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-RULES = load_rules()
-
-
 @dg.multi_asset_check(
     name="reconciliation_rules",
     specs=[
         dg.AssetCheckSpec(
             name=rule.check_name,
             asset=model_key(rule.guards),
-            additional_deps=[RECONCILIATION_KEY],
+            additional_deps=[RECONCILIATION_KEY, model_key(rule.model)],
             description=f"{rule.rule_id} ({rule.severity}): {rule.title}",
         )
         for rule in RULES
     ],
-    # a run without the monthly fact (files that belong to no month) reports the other rules
+    # a run without the monthly models (files that belong to no month) reports the rules too
     can_subset=True,
 )
 def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     """Report each selected rule's result from the latest reconciliation run."""
     selected = {key.name for key in context.selected_asset_check_keys}
     with warehouse.connect() as con:
-        run_id = con.execute("select max(run_id) from audit.reconciliation_results").fetchone()[0]
-        stats = {
-            r[0]: r[1:]
+        tables = {
+            r[0]
             for r in con.execute(
-                "select rule_id, rows_checked, rows_failed, gx_success from audit.rule_runs where run_id = ?",
-                [run_id],
+                "select table_name from information_schema.tables where table_schema = 'audit'"
             ).fetchall()
         }
+        if "rule_runs" not in tables:  # nothing built yet
+            run_id, stats = None, {}
+        else:
+            run_id = con.execute("select max(run_id) from audit.reconciliation_results").fetchone()[
+                0
+            ]
+            stats = {
+                r[0]: r[1:]
+                for r in con.execute(
+                    "select rule_id, rows_checked, rows_failed, gx_success from audit.rule_runs "
+                    "where run_id = ?",
+                    [run_id],
+                ).fetchall()
+            }
         for rule in (r for r in RULES if r.check_name in selected):
             checked, failed, gx_success = stats.get(rule.rule_id, (0, None, False))
-            cursor = con.execute(
-                "select * from audit.reconciliation_results where rule_id = ? and status = 'fail' "
-                "order by abs(difference) desc nulls first, period, unit_code limit 20",
-                [rule.rule_id],
-            )
-            names = [d[0] for d in cursor.description]
-            failing = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            failing: list[dict] = []
+            if failed:
+                cursor = con.execute(
+                    "select * from audit.reconciliation_results where rule_id = ? and status = 'fail' "
+                    "order by abs(difference) desc nulls first, period, unit_code limit 20",
+                    [rule.rule_id],
+                )
+                names = [d[0] for d in cursor.description]
+                failing = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
             yield dg.AssetCheckResult(
                 check_name=rule.check_name,
                 asset_key=model_key(rule.guards),

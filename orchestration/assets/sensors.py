@@ -24,13 +24,12 @@ from dagster._core.storage.tags import (
 )
 
 from ..config import settings
-from ..definitions import WAREHOUSE_JOB
+from ..constants import PERIODS_TAG, WAREHOUSE_JOB
 from ..ingest.landing import discover, sha256_of
 from ..periods import affected, contiguous, in_window, window
 from .dbt import monthly_models
 from .landing import landing_submissions
 
-PERIODS_TAG = "zhaoshang/periods"
 REFERENCE = "reference"  # what the cursor records as the "period" of reference files
 ELSEWHERE = "elsewhere"  # files that belong to no open month
 

@@ -20,7 +20,6 @@ HEADER_SEARCH_ROWS = 40
 
 METRICS = ("arrived_out_of_province", "arrived_in_province", "fdi_utilized")
 FORM_A_VALUES = [f"{m}_{k}" for m in METRICS for k in ("month", "ytd")]
-FORM_S_VALUES = ["month", "ytd", "last_year_ytd", "yoy_pct", "annual_target", "completion_pct"]
 
 
 @dataclass

@@ -194,6 +194,10 @@ def ddl() -> list[str]:
         "folder_name varchar, unit_code varchar, sheet varchar, filled_date date, row_count integer, "
         "loaded_at timestamp, superseded_at timestamp)"
     )
+    # derived by each reference load (_write_unit_labels); here so that it exists before one
+    out.append(
+        "create table if not exists landing.ref_unit_labels (label_key varchar, unit_code varchar)"
+    )
     out.append(
         "create table if not exists landing.file_columns (submission_id varchar, column_name varchar, "
         "header_label varchar, column_letter varchar)"
@@ -602,7 +606,7 @@ class Loader:
                     """,
                     [self.now, self.now, self.now],
                 ).fetchall()
-                self.report.superseded = len(superseded)
+                self.report.superseded += len(superseded)
             con.execute("commit")
         except Exception:
             con.execute("rollback")

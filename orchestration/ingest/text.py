@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..seeds import declared_units
+
 # Traditional -> simplified for the characters that occur in form labels, unit and place
 # names. Deliberately small: labels only, never free text.
 _TRADITIONAL = "產業資實際計區開經總餘億萬圓號項編稱額備註單內簽約與來鏈園報標達長個戶東貢晉寧盤龍陽勝華縣屬務進據審況覽彙匯並轉從門國時間現機權歷當統"
@@ -55,9 +57,14 @@ def find_date(text: str) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
-MONEY_UNITS = ("亿元", "万元", "元")
-USD_UNITS = ("亿美元", "万美元", "美元")
-_UNIT_TOKEN = re.compile(r"(亿美元|万美元|美元|亿元|万元|元)")
+# The units an amount may be declared in come from the units_of_measure seed (dbt_project),
+# the one list of units, their currencies and factors.
+MONEY_UNITS = declared_units("亿元")
+USD_UNITS = declared_units("万美元")
+# longest first, so that 万美元 is not read as 美元, nor 万元 as 元
+_UNIT_TOKEN = re.compile(
+    "(" + "|".join(sorted(map(re.escape, MONEY_UNITS + USD_UNITS), key=len, reverse=True)) + ")"
+)
 
 
 def units_in(text: str) -> list[str]:

@@ -6,4 +6,4 @@ select
     {{ safe_text('detail') }} as detail,
     expected,
     loaded_at
-from {{ source('landing', 'rejected_files') }}
+from {{ ref('stg_landing__rejected_files') }}

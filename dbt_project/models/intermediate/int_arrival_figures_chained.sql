@@ -2,10 +2,9 @@
 -- project x unit x month x metric, next to the figures it must chain with: the previous
 -- month's YTD (0 in January or when absent) and the last earlier YTD of the same year.
 -- The YTD-chain rules (R03, R04) and the history rules read this.
-with rows as (
-    select arrivals.*
-    from {{ ref('stg_forms__capital_arrivals') }} as arrivals
-    where arrivals.is_current_submission and arrivals.project_code is not null
+with cells as (
+    select * from {{ ref('stg_forms__arrival_cells') }}
+    where is_current_submission and project_code is not null
 ),
 
 revisions as (
@@ -15,32 +14,20 @@ revisions as (
     from {{ ref('stg_forms__submissions') }}
 ),
 
-metrics as (
-    select unnest(['arrived_out_of_province', 'arrived_in_province', 'fdi_utilized']) as metric
-),
-
 figures as (
     select
-        rows.submission_id,
-        rows.source_file,
-        rows.source_row_number,
-        rows.period,
-        rows.report_year,
-        rows.unit_code,
-        rows.project_code,
-        metrics.metric,
-        case metrics.metric
-            when 'arrived_out_of_province' then rows.arrived_out_of_province_month_reported
-            when 'arrived_in_province' then rows.arrived_in_province_month_reported
-            else rows.fdi_utilized_month_reported
-        end as month_reported,
-        case metrics.metric
-            when 'arrived_out_of_province' then rows.arrived_out_of_province_ytd
-            when 'arrived_in_province' then rows.arrived_in_province_ytd
-            else rows.fdi_utilized_ytd
-        end as ytd_value
-    from rows
-    cross join metrics
+        submission_id,
+        source_file,
+        source_row_number,
+        period,
+        report_year,
+        unit_code,
+        project_code,
+        metric,
+        max(value) filter (measure = 'month') as month_reported,
+        max(value) filter (measure = 'ytd') as ytd_value
+    from cells
+    group by submission_id, source_file, source_row_number, period, report_year, unit_code, project_code, metric
 )
 
 select

@@ -13,16 +13,12 @@ rows as (
         v.version_count,
         v.source_file,
         v.filled_date,
-        r.project_code,
-        u.cell.metric,
-        {{ to_canonical('u.cell.raw_value', 'u.cell.declared_unit') }} as ytd_value
+        c.project_code,
+        c.metric,
+        c.value as ytd_value
     from versions as v
-    inner join {{ source('forms', 'form_a_rows') }} as r on v.submission_id = r.submission_id
-    cross join unnest([
-        struct_pack(metric := 'arrived_out_of_province', raw_value := r.arrived_out_of_province_ytd, declared_unit := r.arrived_out_of_province_ytd_unit),
-        struct_pack(metric := 'arrived_in_province', raw_value := r.arrived_in_province_ytd, declared_unit := r.arrived_in_province_ytd_unit),
-        struct_pack(metric := 'fdi_utilized', raw_value := r.fdi_utilized_ytd, declared_unit := r.fdi_utilized_ytd_unit)
-    ]) as u (cell)
+    inner join {{ ref('stg_forms__arrival_cells') }} as c on v.submission_id = c.submission_id
+    where c.measure = 'ytd'
 )
 
 -- each version's rows against the version before it (version 1 has none before it, and

@@ -21,11 +21,29 @@
 -- model's Dagster step (dbt indirect selection "buildable"):
 -- depends_on: {{ ref('dim_date') }}, {{ ref('dim_chain') }}, {{ ref('dim_park') }}
 
-with arrivals as (
+with figures as (
     select * from {{ ref('int_capital_arrivals_chained') }}
     {% if is_incremental() %}
         where period between '{{ window[0] }}' and '{{ window[1] }}'
     {% endif %}
+),
+
+-- one row per form A row: the long figures side by side, one column pair per metric
+arrivals as (
+    select
+        submission_id,
+        source_file,
+        source_row_number,
+        period,
+        unit_code,
+        project_code,
+        {%- for metric in form_a_metrics() %}
+            max(month_value) filter (metric = '{{ metric }}') as {{ metric }}_month,
+            max(ytd_value) filter (metric = '{{ metric }}') as {{ metric }}_ytd
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from figures
+    group by submission_id, source_file, source_row_number, period, unit_code, project_code
 ),
 
 schemes as (

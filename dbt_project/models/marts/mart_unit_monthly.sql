@@ -1,8 +1,8 @@
 -- Per reporting unit (and the city) and month, per amount metric: YTD, year on year,
 -- annual target, completion, 序时进度 gap and rank within the peer group (县区 / 开发区).
 --
--- It adds up the rows the fact is made of (int_capital_arrivals_chained: every current
--- form A row of a registered project), not the fact table itself: the fact is partitioned
+-- It adds up the figures the fact is made of (int_capital_arrivals_chained: every current
+-- form A figure of a registered project), not the fact table itself: the fact is partitioned
 -- by month and built in its own step, and reading it here would put this unpartitioned
 -- model both upstream and downstream of that step. The sums are the fact's (R12 and R13
 -- check them against form S and the province).
@@ -19,23 +19,20 @@ periods as (
 ),
 
 metrics as (
-    select unnest(['arrived_out_of_province', 'arrived_in_province', 'fdi_utilized']) as metric
+    select
+        metric,
+        canonical_unit
+    from {{ ref('metrics') }}
+    where source = 'form_a'
 ),
 
 unit_ytd as (
     select
-        facts.period,
-        facts.unit_code,
-        metrics.metric,
-        sum(
-            case metrics.metric
-                when 'arrived_out_of_province' then facts.arrived_out_of_province_ytd
-                when 'arrived_in_province' then facts.arrived_in_province_ytd
-                else facts.fdi_utilized_ytd
-            end
-        ) as ytd_value
+        period,
+        unit_code,
+        metric,
+        sum(ytd_value) as ytd_value
     from facts
-    cross join metrics
     group by all
 ),
 
@@ -47,7 +44,8 @@ spine as (
         districts.unit_name,
         districts.unit_type,
         districts.peer_group,
-        metrics.metric
+        metrics.metric,
+        metrics.canonical_unit
     from periods
     cross join metrics
     inner join districts
@@ -77,6 +75,7 @@ city as (
         parents.unit_type,
         cast(null as varchar) as peer_group,
         units.metric,
+        units.canonical_unit,
         sum(units.ytd_value) as ytd_value
     from units
     inner join districts on units.unit_code = districts.unit_code
@@ -133,7 +132,7 @@ select
     unit_type,
     peer_group,
     metric,
-    case when metric = 'fdi_utilized' then '万美元' else '亿元' end as canonical_unit,
+    canonical_unit,
     cast(ytd_value as decimal(24, 8)) as ytd_value,
     cast(last_year_ytd_value as decimal(24, 8)) as last_year_ytd_value,
     cast(

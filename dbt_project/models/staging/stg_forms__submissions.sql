@@ -10,6 +10,6 @@ select
     form,
     filled_date,
     loaded_at,
-    version_number = version_count as is_current
+    is_current
 from {{ ref('stg_forms__submission_versions') }}
 where superseded_at is null

@@ -19,12 +19,13 @@ select
     labels.unit_code as area_code,
     rows.indicator,
     indicators.metric,
-    indicators.canonical_unit,
+    metrics.canonical_unit,
     cast(
         {{ parse_number('rows.ytd') }}
-        * coalesce({{ unit_factor('rows.ytd_unit') }}, 1.0) as decimal(24, 8)
+        * coalesce({{ unit_factor('rows.ytd_unit', 'metrics.canonical_unit') }}, 1.0) as decimal(24, 8)
     ) as ytd_value,
     cast({{ parse_optional_number('rows.yoy_pct') }} as double) as yoy_growth_pct
 from rows
 left join {{ ref('stg_reference__unit_labels') }} as labels on rows.area_key = labels.label_key
 left join {{ ref('indicators') }} as indicators on rows.indicator_stem = indicators.indicator_key
+left join {{ ref('metrics') }} as metrics on indicators.metric = metrics.metric

@@ -24,7 +24,7 @@ select
     ru.unit_code as reporting_unit_code,
     pk.unit_code as park_code,
     tf.unit_code as transferred_from_code,
-    {{ to_canonical('rows.agreed_amount', "coalesce(rows.agreed_amount_unit, '亿元')") }} as agreed_amount_yi_yuan,
+    {{ to_canonical('rows.agreed_amount', "coalesce(rows.agreed_amount_unit, '亿元')", "'亿元'") }} as agreed_amount_yi_yuan,
     try_cast(left(rows.signed_date, 10) as date) as signed_date,
     try_cast(left(rows.started_date, 10) as date) as started_date,
     try_cast(left(rows.production_date, 10) as date) as production_date,

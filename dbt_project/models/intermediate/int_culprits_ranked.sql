@@ -1,25 +1,37 @@
-/*
-Naming the culprit of a failed total (R12, R13; R14 names its own): runs after every rule has written its
-rows for this run. Each failing row of the row-level rules that moves a city total is a
-candidate, with the amount it moves the total by:
+-- Naming the culprit of a failed total (R12, R13; R14 names its own). Each failing row of
+-- the row-level rules that moves a city total is a candidate, with the amount it moves the
+-- total by:
+--
+--   R16 unit_scale              the excess of a figure ~10^4 (10^2) times its history
+--   R08 double_count            the amount of a project counted under a second unit
+--   R02 double_count            a summary that exceeds its detail by exactly a park's total
+--   R02 detail_summary_mismatch a summary that disagrees with its own detail
+--   R07 not_in_register         money for a project not in the register (not counted)
+--   R11 missing_submission      a unit that did not report (estimated by its last YTD)
+--
+-- Candidates are ranked by how closely they explain the gap (|explained| against |gap|),
+-- then by how specific the cause is (seed suspect_causes). The best becomes the failed
+-- total's suspect; `ranking` lists the top three with the share of the gap each explains.
+{{ config(tags=['monthly']) }}
 
-  R16 unit_scale              the excess of a figure ~10^4 (10^2) times its history
-  R08 double_count            the amount of a project counted under a second unit
-  R02 double_count            a summary that exceeds its detail by exactly a park's total
-  R02 detail_summary_mismatch a summary that disagrees with its own detail
-  R07 not_in_register         money for a project not in the register (not counted)
-  R11 missing_submission      a unit that did not report (estimated by its last YTD)
-
-Candidates are ranked by how closely they explain the gap (|explained| against |gap|), then
-by how specific the cause is (a unit slip explains a summary/detail mismatch, not the other
-way round). The best becomes the row's suspect; the detail lists the top three with the
-share of the gap each explains.
-*/
-create or replace temporary table culprit_candidates as
 with findings as (
-    select *
-    from audit.reconciliation_results
-    where status = 'fail' and rule_id in ('R02', 'R07', 'R08', 'R11', 'R16')
+    {%- for rule, model in [
+        ('R02', 'r02_summary_matches_detail'),
+        ('R07', 'r07_projects_in_register'),
+        ('R08', 'r08_one_unit_per_project'),
+        ('R11', 'r11_every_unit_submitted'),
+        ('R16', 'r16_probable_unit_errors'),
+    ] %}
+        select
+            '{{ rule }}' as rule_id,
+            *,
+            actual_value - expected_value as difference
+        from {{ ref(model) }}
+        where is_failure
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 units as (
@@ -29,12 +41,12 @@ units as (
         u.unit_type,
         u.host_unit_code,
         coalesce(h.parent_code, u.parent_code) as city_code
-    from staging.stg_reference__units as u
-    left join staging.stg_reference__units as h on u.host_unit_code = h.unit_code
+    from {{ ref('stg_reference__units') }} as u
+    left join {{ ref('stg_reference__units') }} as h on u.host_unit_code = h.unit_code
 ),
 
 figures as (
-    select * from intermediate.int_arrival_figures_chained
+    select * from {{ ref('int_arrival_figures_chained') }}
 ),
 
 park_totals as (
@@ -67,7 +79,7 @@ from_r02 as (
             r.period = p.period
             and r.unit_code = p.host_unit_code
             and r.metric = p.metric
-            and abs(r.difference - p.ytd_value) <= 0.01
+            and abs(r.difference - p.ytd_value) <= {{ var('amount_tolerance') }}
     where r.rule_id = 'R02'
     qualify row_number() over (partition by r.period, r.unit_code, r.metric order by p.park_code) = 1
 ),
@@ -123,56 +135,56 @@ from_r11 as (
         -max_by(s.ytd_value, s.period) as explained,
         '未报送（按 ' || max(s.period) || ' 累计数估算）' as note
     from findings as r
-    inner join staging.stg_forms__summary_indicators as s
+    inner join {{ ref('stg_forms__summary_indicators') }} as s
         on
             r.unit_code = s.unit_code
             and r.period > s.period
             and left(s.period, 4) = left(r.period, 4)
             and s.is_current_submission
-            and s.metric in ('arrived_out_of_province', 'arrived_in_province', 'fdi_utilized')
-    where r.rule_id = 'R11'
+    inner join {{ ref('metrics') }} as m on s.metric = m.metric
+    where r.rule_id = 'R11' and m.source = 'form_a'
     group by r.period, r.unit_code, s.metric
-)
+),
 
-select
-    c.period,
-    units.city_code as scope_code,
-    c.metric,
-    c.unit_code,
-    units.unit_name,
-    c.cause,
-    c.explained,
-    c.note,
-    case c.cause
-        when 'unit_scale' then 1
-        when 'double_count' then 2
-        when 'not_in_register' then 3
-        when 'missing_submission' then 4
-        when 'detail_summary_mismatch' then 5
-        else 6
-    end as specificity
-from (
-    select * from from_r02
-    union all
-    select * from from_r16
-    union all
-    select * from from_projects
-    union all
-    select * from from_r11
-) as c
-inner join units on c.unit_code = units.unit_code
-where c.explained <> 0;
-
-create or replace temporary table culprit_ranking as
-with totals as (
+candidates as (
     select
-        rule_id,
-        period,
-        scope_code,
-        metric,
-        difference
-    from audit.reconciliation_results
-    where status = 'fail' and rule_id in ('R12', 'R13') and difference <> 0
+        c.period,
+        units.city_code as scope_code,
+        c.metric,
+        c.unit_code,
+        units.unit_name,
+        c.cause,
+        c.explained,
+        c.note,
+        causes.specificity
+    from (
+        select * from from_r02
+        union all
+        select * from from_r16
+        union all
+        select * from from_projects
+        union all
+        select * from from_r11
+    ) as c
+    inner join units on c.unit_code = units.unit_code
+    inner join {{ ref('suspect_causes') }} as causes on c.cause = causes.suspect_cause
+    where c.explained <> 0
+),
+
+totals as (
+    {%- for rule, model in [('R12', 'r12_city_summary_matches_units'), ('R13', 'r13_city_matches_province')] %}
+        select
+            '{{ rule }}' as rule_id,
+            period,
+            scope_code,
+            metric,
+            actual_value - expected_value as difference
+        from {{ ref(model) }}
+        where is_failure and actual_value - expected_value <> 0
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 scored as (
@@ -193,7 +205,7 @@ scored as (
             order by round(abs(abs(c.explained) / abs(t.difference) - 1), 2), c.specificity, abs(c.explained) desc
         ) as rank
     from totals as t
-    inner join culprit_candidates as c
+    inner join candidates as c
         on t.period = c.period and t.scope_code = c.scope_code and t.metric = c.metric
 )
 
@@ -209,17 +221,4 @@ select
         '；' order by rank
     ) filter (rank <= 3) as ranking
 from scored
-group by rule_id, period, scope_code, metric;
-
-update audit.reconciliation_results as r
-set
-    suspect_unit_code = k.suspect_unit_code,
-    suspect_cause = k.suspect_cause,
-    detail = r.detail || '。最可能的原因：' || k.ranking
-from culprit_ranking as k
-where
-    r.status = 'fail'
-    and r.rule_id = k.rule_id
-    and r.period = k.period
-    and r.scope_code = k.scope_code
-    and r.metric = k.metric;
+group by rule_id, period, scope_code, metric

@@ -1,14 +1,14 @@
-/*
-rule_id: R10
-severity: error
-guards: fact_capital_arrival
-title: Real-estate projects (GB/T 4754 code 70) carry no 省外产业到位资金 and are not counted as 10亿元以上重大产业项目
-label: 房地产项目不计入
-*/
+-- Real-estate projects (GB/T 4754 code 70) carry no 省外产业到位资金 and are not counted as
+-- 10亿元以上重大产业项目.
 with real_estate as (
     select project_code
-    from intermediate.int_projects_versioned
+    from {{ ref('int_projects_versioned') }}
     where left(industry_code, 2) = '70'
+),
+
+summaries as (
+    select * from {{ ref('stg_forms__summary_indicators') }}
+    where is_current_submission and metric = 'major_projects_signed'
 ),
 
 money as (
@@ -30,7 +30,7 @@ money as (
             f.source_row_number
         ) as detail,
         f.source_file
-    from intermediate.int_arrival_figures_chained as f
+    from {{ ref('int_arrival_figures_chained') }} as f
     inner join real_estate on f.project_code = real_estate.project_code
     where f.metric = 'arrived_out_of_province'
 ),
@@ -42,13 +42,12 @@ register_counts as (
         s.unit_code,
         count(*) filter (p.agreed_amount_yi_yuan >= 10) as with_real_estate,
         count(*) filter (p.agreed_amount_yi_yuan >= 10 and left(p.industry_code, 2) <> '70') as without_real_estate
-    from staging.stg_forms__summary_indicators as s
-    inner join intermediate.int_projects_versioned as p
+    from summaries as s
+    inner join {{ ref('int_projects_versioned') }} as p
         on
             s.unit_code = p.reporting_unit_code
             and year(p.signed_date) = cast(left(s.period, 4) as integer)
             and p.signed_date <= last_day(cast(s.period || '-01' as date))
-    where s.is_current_submission and s.metric = 'major_projects_signed'
     group by s.period, s.unit_code
 ),
 
@@ -71,26 +70,29 @@ counts as (
             s.source_row_number
         ) as detail,
         s.source_file
-    from staging.stg_forms__summary_indicators as s
+    from summaries as s
     left join register_counts as c on s.period = c.period and s.unit_code = c.unit_code
-    where s.is_current_submission and s.metric = 'major_projects_signed'
+),
+
+checks as (
+    select
+        period,
+        unit_code,
+        project_code,
+        scope_code,
+        metric,
+        expected_value,
+        actual_value,
+        coalesce(is_failure, false) as is_failure,
+        unit_code as suspect_unit_code,
+        'other' as suspect_cause,
+        detail,
+        source_file
+    from (
+        select * from money
+        union all
+        select * from counts
+    ) as both_checks
 )
 
-select
-    period,
-    unit_code,
-    project_code,
-    scope_code,
-    metric,
-    expected_value,
-    actual_value,
-    coalesce(is_failure, false) as is_failure,
-    unit_code as suspect_unit_code,
-    'other' as suspect_cause,
-    detail,
-    source_file
-from (
-    select * from money
-    union all
-    select * from counts
-) as checks
+{{ rule_result('checks') }}

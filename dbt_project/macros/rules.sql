@@ -1,0 +1,65 @@
+{#-
+  Helpers of the rule models (models/rules/rNN_*.sql). Every rule ends with
+  rule_result(cte): the rows of `cte` in the result contract every rule returns (one row
+  per thing checked; is_failure says whether it failed), with the contract's types.
+  audit.reconciliation_results is the union of these relations.
+-#}
+{% macro rule_result(relation) -%}
+select
+    cast(period as varchar) as period,
+    cast(unit_code as varchar) as unit_code,
+    cast(project_code as varchar) as project_code,
+    cast(scope_code as varchar) as scope_code,
+    cast(metric as varchar) as metric,
+    cast(expected_value as decimal(24, 8)) as expected_value,
+    cast(actual_value as decimal(24, 8)) as actual_value,
+    cast(is_failure as boolean) as is_failure,
+    cast(suspect_unit_code as varchar) as suspect_unit_code,
+    cast(suspect_cause as varchar) as suspect_cause,
+    cast(detail as varchar) as detail,
+    cast(source_file as varchar) as source_file
+from {{ relation }}
+{%- endmacro %}
+
+{#- "Today" for deadlines (R11): the Beijing date the orchestration passes in var today
+    (YYYY-MM-DD); a bare dbt call falls back to the database's current date. -#}
+{% macro run_date() -%}
+    {%- set today = var('today') -%}
+    {%- if today is none -%}
+        current_date
+    {%- elif modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', today | string) -%}
+        date '{{ today }}'
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("var today must be a date written YYYY-MM-DD, not '" ~ today ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The deadline of a period's submissions: day var('deadline_day') of the following month. -#}
+{% macro deadline_date(period) -%}
+    {%- set day = var('deadline_day') | string -%}
+    {%- if not (day.isdigit() and 1 <= day | int <= 28) -%}
+        {{ exceptions.raise_compiler_error("var deadline_day must be a day from 1 to 28, not '" ~ day ~ "'") }}
+    {%- endif -%}
+    cast(cast({{ period }} || '-01' as date) + interval 1 month + interval ({{ day }} - 1) day as date)
+{%- endmacro %}
+
+{#- A rule model's header fields (meta in models/rules/_rules.yml), by model name; empty
+    while dbt parses (the graph is there only when models run). -#}
+{% macro rule_meta(model_name) -%}
+    {%- if not execute -%}{{ return({}) }}{%- endif -%}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ model_name) -%}
+    {%- if node is none -%}
+        {{ exceptions.raise_compiler_error("no rule model named " ~ model_name) }}
+        {{ return({}) }}
+    {%- endif -%}
+    {{ return(node.config.meta) }}
+{%- endmacro %}
+
+{#- The id of the run the audit rows belong to (var run_id; Dagster passes its run id). -#}
+{% macro audit_run_id() -%}
+    {%- set run_id = var('run_id') | string -%}
+    {%- if not modules.re.fullmatch('[A-Za-z0-9_-]{1,64}', run_id) -%}
+        {{ exceptions.raise_compiler_error("var run_id must be letters, digits, _ or -, not '" ~ run_id ~ "'") }}
+    {%- endif -%}
+    '{{ run_id }}'
+{%- endmacro %}

@@ -1,0 +1,73 @@
+-- audit.reconciliation_results: every row of every rule of the catalogue (one row per thing
+-- checked, pass or fail), with the rule's id and severity from its meta, and for a failed
+-- total (R12, R13) the culprit int_culprits_ranked names. Each rule is computed once, in
+-- its own model; Great Expectations validates those relations and the runner checks that
+-- its failing counts are the ones here.
+{{ config(tags=['monthly']) }}
+
+{%- set rule_models = [
+    'r01_fields_numbers_units',
+    'r02_summary_matches_detail',
+    'r03_ytd_chains_month_to_month',
+    'r04_ytd_never_decreases',
+    'r05_arrivals_within_agreed',
+    'r06_rates_recompute',
+    'r07_projects_in_register',
+    'r08_one_unit_per_project',
+    'r09_park_projects_in_host',
+    'r10_real_estate_excluded',
+    'r11_every_unit_submitted',
+    'r12_city_summary_matches_units',
+    'r13_city_matches_province',
+    'r14_chains_sum_to_total',
+    'r15_large_changes_explained',
+    'r16_probable_unit_errors',
+] %}
+
+with results as (
+    {%- for model in rule_models %}
+        {%- set meta = rule_meta(model) %}
+        select
+            '{{ meta.get("rule_id", "") }}' as rule_id,
+            '{{ meta.get("severity", "") }}' as severity,
+            *
+        from {{ ref(model) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+culprits as (
+    select * from {{ ref('int_culprits_ranked') }}
+)
+
+select
+    {{ audit_run_id() }} as run_id,
+    cast('{{ run_started_at }}' as timestamp) as checked_at,
+    r.rule_id,
+    r.severity,
+    case when r.is_failure then 'fail' else 'pass' end as status,
+    r.period,
+    r.unit_code,
+    r.project_code,
+    r.scope_code,
+    r.metric,
+    r.expected_value,
+    r.actual_value,
+    cast(r.actual_value - r.expected_value as decimal(24, 8)) as difference,
+    case when r.is_failure then coalesce(c.suspect_unit_code, r.suspect_unit_code) end as suspect_unit_code,
+    case when r.is_failure then coalesce(c.suspect_cause, r.suspect_cause) end as suspect_cause,
+    case
+        when c.ranking is not null then r.detail || '。最可能的原因：' || c.ranking
+        else r.detail
+    end as detail,
+    r.source_file
+from results as r
+left join culprits as c
+    on
+        r.is_failure
+        and r.rule_id = c.rule_id
+        and r.period = c.period
+        and r.scope_code = c.scope_code
+        and r.metric = c.metric

@@ -1,0 +1,58 @@
+-- Form A in long form: one row per row x metric x measure (本月 month, 1-N月累计 ytd) of
+-- every version received, with the text as typed, the unit its column declares, and the
+-- value in the metric's canonical unit (亿元, 万美元). The one place where form A's wide
+-- landing rows are reshaped; everything that needs per-metric figures reads this.
+-- value is null when the text is not a number or the declared unit does not convert to
+-- the metric's unit (int_form_cells_parsed says which, R01 reports it).
+with rows as (
+    select * from {{ source('forms', 'form_a_rows') }}
+),
+
+versions as (
+    select * from {{ ref('stg_forms__submission_versions') }}
+),
+
+metrics as (
+    select * from {{ ref('metrics') }}
+),
+
+cells as (
+    select
+        rows.submission_id,
+        rows.source_file,
+        rows.sheet,
+        rows.row_number as source_row_number,
+        versions.period,
+        cast(left(versions.period, 4) as integer) as report_year,
+        versions.unit_code,
+        versions.is_current as is_current_submission,
+        rows.project_code,
+        u.cell.metric,
+        u.cell.measure,
+        u.cell.metric || '_' || u.cell.measure as column_name,
+        u.cell.raw_value,
+        u.cell.declared_unit
+    from rows
+    inner join versions on rows.submission_id = versions.submission_id
+    cross join unnest([
+        {%- for metric in form_a_metrics() %}
+            {%- set last_metric = loop.last %}
+            {%- for measure in ['month', 'ytd'] %}
+                struct_pack(
+                    metric := '{{ metric }}',
+                    measure := '{{ measure }}',
+                    raw_value := rows.{{ metric }}_{{ measure }},
+                    declared_unit := rows.{{ metric }}_{{ measure }}_unit
+                ){% if not (loop.last and last_metric) %},{% endif %}
+            {%- endfor %}
+        {%- endfor %}
+    ]) as u (cell)
+)
+
+select
+    cells.*,
+    metrics.canonical_unit,
+    {{ parse_number('cells.raw_value') }} as parsed_value,
+    {{ to_canonical('cells.raw_value', 'cells.declared_unit', 'metrics.canonical_unit') }} as value
+from cells
+inner join metrics on cells.metric = metrics.metric

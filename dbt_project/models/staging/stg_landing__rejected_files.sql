@@ -1,0 +1,10 @@
+-- Files the loader set aside, with the reason and what it expected instead.
+select
+    submission_id,
+    source_file,
+    file_sha256,
+    reason,
+    detail,
+    expected,
+    loaded_at
+from {{ source('landing', 'rejected_files') }}

@@ -1,0 +1,44 @@
+"""Names and parameters shared by the Dagster definitions, the assets, the sensor and the
+CLI. A small module with no heavy imports, so that nothing needs to import
+``orchestration.definitions`` (only entry points do).
+
+The rule catalogue's parameters live in ``dbt_project/dbt_project.yml`` (vars); the one the
+orchestration needs too, the submission deadline, is read from there.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+import yaml
+
+from .config import DBT_PROJECT_DIR
+
+WAREHOUSE_JOB = "warehouse"
+# run tag: rebuild incremental models from scratch (once, after a model's columns changed)
+FULL_REFRESH_TAG = "zhaoshang/full_refresh"
+# run tag: the months a run was asked for, as the sensor saw them ("2023-06", "2023-06..2023-07")
+PERIODS_TAG = "zhaoshang/periods"
+# A period's figures are as of the end of the month in Beijing, whatever the machine's zone.
+TIMEZONE = "Asia/Shanghai"
+# `zhaoshang run` exits with this when the build was held (an error-severity rule failed).
+EXIT_HELD = 3
+
+
+@cache
+def dbt_vars() -> dict:
+    """The vars declared in dbt_project.yml (the rule parameters and their defaults)."""
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return dict(project.get("vars") or {})
+
+
+def deadline_day() -> int:
+    """Day of the following month by which a period's submissions are due (R11):
+    ``ZS_SUBMISSION_DEADLINE_DAY``, else dbt_project.yml's var ``deadline_day``."""
+    day = os.environ.get("ZS_SUBMISSION_DEADLINE_DAY", "").strip() or str(
+        dbt_vars()["deadline_day"]
+    )
+    if not day.isdigit() or not 1 <= int(day) <= 28:
+        raise ValueError(f"ZS_SUBMISSION_DEADLINE_DAY must be a day from 1 to 28, not {day!r}")
+    return int(day)
