@@ -80,10 +80,23 @@ _GROUPS_SQL = """
 with failing as (
     select
         *,
-        rule_id || '|' || period || '|' || coalesce(unit_code, scope_code, '') as group_key,
+        -- a failure whose cause lies in an earlier month's unit slip (its echo) joins that
+        -- slip's group: one slip, one alert
+        case when cause_period is not null and suspect_cause = 'unit_scale' then 'R16' else rule_id end
+            as group_rule_id,
+        coalesce(cause_period, period) as group_period,
         coalesce(unit_code, scope_code) as subject_code
     from audit.reconciliation_results
     where status = 'fail'
+),
+
+keyed as (
+    select
+        *,
+        group_rule_id || '|' || group_period || '|' || coalesce(subject_code, '') as group_key,
+        -- the row that best describes the group: the group's own rule first, largest gap
+        struct_pack(own := rule_id = group_rule_id, gap := abs(coalesce(difference, 0))) as weight
+    from failing
 ),
 
 names as (
@@ -92,28 +105,29 @@ names as (
 
 select
     f.group_key,
-    any_value(f.rule_id) as rule_id,
-    any_value(f.severity) as severity,
-    any_value(f.period) as period,
+    any_value(f.group_rule_id) as rule_id,
+    min(f.severity) as severity,
+    any_value(f.group_period) as period,
     any_value(f.subject_code) as subject_code,
     any_value(n.unit_name) as subject_name,
     count(*) as failing_rows,
-    md5(string_agg(
+    -- echoes are left out, so that a slip's echo arriving next month does not announce it again
+    md5(coalesce(string_agg(
         concat_ws('|', f.metric, f.project_code, f.expected_value, f.actual_value),
         ';' order by f.metric, f.project_code, f.expected_value, f.actual_value
-    )) as fingerprint,
-    arg_max(f.metric, abs(coalesce(f.difference, 0))) as metric,
-    arg_max(f.project_code, abs(coalesce(f.difference, 0))) as project_code,
-    arg_max(f.expected_value, abs(coalesce(f.difference, 0))) as expected_value,
-    arg_max(f.actual_value, abs(coalesce(f.difference, 0))) as actual_value,
-    arg_max(f.difference, abs(coalesce(f.difference, 0))) as difference,
-    arg_max(f.suspect_unit_code, abs(coalesce(f.difference, 0))) as suspect_unit_code,
-    arg_max(f.suspect_cause, abs(coalesce(f.difference, 0))) as suspect_cause,
-    arg_max(f.detail, abs(coalesce(f.difference, 0))) as detail
-from failing as f
+    ) filter (f.cause_period is null), '')) as fingerprint,
+    arg_max(f.metric, f.weight) as metric,
+    arg_max(f.project_code, f.weight) as project_code,
+    arg_max(f.expected_value, f.weight) as expected_value,
+    arg_max(f.actual_value, f.weight) as actual_value,
+    arg_max(f.difference, f.weight) as difference,
+    arg_max(f.suspect_unit_code, f.weight) as suspect_unit_code,
+    arg_max(f.suspect_cause, f.weight) as suspect_cause,
+    arg_max(f.detail, f.weight) as detail
+from keyed as f
 left join names as n on f.subject_code = n.unit_code
 group by f.group_key
-order by any_value(f.severity), any_value(f.rule_id), any_value(f.period), f.group_key
+order by min(f.severity), any_value(f.group_rule_id), any_value(f.group_period), f.group_key
 """
 
 

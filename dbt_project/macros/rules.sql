@@ -2,9 +2,12 @@
   Helpers of the rule models (models/rules/rNN_*.sql). Every rule ends with
   rule_result(cte): the rows of `cte` in the result contract every rule returns (one row
   per thing checked; is_failure says whether it failed), with the contract's types.
+  cause_period is the earlier period a failure's cause lies in (the month before, when a
+  YTD chain breaks because that month was typed in the wrong unit); a rule that can say so
+  passes with_cause_period=true.
   audit.reconciliation_results is the union of these relations.
 -#}
-{% macro rule_result(relation) -%}
+{% macro rule_result(relation, with_cause_period=false) -%}
 select
     cast(period as varchar) as period,
     cast(unit_code as varchar) as unit_code,
@@ -16,6 +19,7 @@ select
     cast(is_failure as boolean) as is_failure,
     cast(suspect_unit_code as varchar) as suspect_unit_code,
     cast(suspect_cause as varchar) as suspect_cause,
+    {% if with_cause_period %}cast(cause_period as varchar){% else %}cast(null as varchar){% endif %} as cause_period,
     cast(detail as varchar) as detail,
     cast(source_file as varchar) as source_file
 from {{ relation }}

@@ -146,6 +146,8 @@ REJECTED_COLUMNS = [
     "detail",
     "expected",
     "loaded_at",
+    "period",  # a submission's month and unit, when its folders say (the culprit analysis
+    "unit_code",  # names a set-aside form as the reason a unit's figures are missing)
 ]
 
 # Set aside for now, looked at again on every run: the month has not ended yet (or is
@@ -204,8 +206,14 @@ def ddl() -> list[str]:
     )
     out.append(
         "create table if not exists landing.rejected_files (submission_id varchar, source_file varchar, "
-        "file_sha256 varchar, reason varchar, detail varchar, expected varchar, loaded_at timestamp)"
+        "file_sha256 varchar, reason varchar, detail varchar, expected varchar, loaded_at timestamp, "
+        "period varchar, unit_code varchar)"
     )
+    # columns added since a warehouse was first built
+    out += [
+        "alter table landing.rejected_files add column if not exists period varchar",
+        "alter table landing.rejected_files add column if not exists unit_code varchar",
+    ]
     return out
 
 
@@ -370,7 +378,7 @@ class Loader:
                     raise early
                 self._land(cand, sha)
             except Rejection as rej:
-                self._reject(rej, sha)
+                self._reject(rej, sha, cand)
         self._flush()
         if self.scope.reference:
             self._write_unit_labels()
@@ -541,7 +549,9 @@ class Loader:
                 row[f"{c.removesuffix('_name')}_key"] = norm_label(row.get(c)) or None
             self.batches[target].append({**base, "row_number": n, **extra, **row})
 
-    def _reject(self, rej: Rejection, sha: str) -> None:
+    def _reject(self, rej: Rejection, sha: str, cand: Candidate | None = None) -> None:
+        period = cand.period if cand and is_period(cand.period) else None
+        unit = self.units.resolve(cand.folder) if cand and cand.folder else None
         self.batches["rejected_files"].append(
             {
                 "submission_id": submission_id(rej.file, sha),
@@ -551,6 +561,8 @@ class Loader:
                 "detail": str(rej),
                 "expected": rej.expected,
                 "loaded_at": self.now,
+                "period": period,
+                "unit_code": unit,
             }
         )
         self.report.rejected += 1

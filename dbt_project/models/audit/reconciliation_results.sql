@@ -58,6 +58,7 @@ select
     cast(r.actual_value - r.expected_value as decimal(24, 8)) as difference,
     case when r.is_failure then coalesce(c.suspect_unit_code, r.suspect_unit_code) end as suspect_unit_code,
     case when r.is_failure then coalesce(c.suspect_cause, r.suspect_cause) end as suspect_cause,
+    case when r.is_failure then r.cause_period end as cause_period,
     case
         when c.ranking is not null then r.detail || '。最可能的原因：' || c.ranking
         else r.detail

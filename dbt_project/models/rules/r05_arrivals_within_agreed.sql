@@ -65,12 +65,17 @@ checks as (
         c.unit_code as suspect_unit_code,
         'other' as suspect_cause,
         printf(
-            '项目 %s 截至 %s 累计到位 %.2f 亿元，超过协议投资额 %.2f 亿元%s；见 %s',
+            '项目 %s 截至 %s 累计到位 %.2f 亿元，%s协议投资额 %.2f 亿元%s；见 %s',
             c.project_code,
             c.period,
             c.cumulative_value,
+            case when c.cumulative_value > r.agreed_amount_yi_yuan then '超过' else '未超过' end,
             r.agreed_amount_yi_yuan,
-            case when x.first_increase_period <= c.period then '（已记录增资）' else '，且未记录增资' end,
+            case
+                when c.cumulative_value <= r.agreed_amount_yi_yuan then ''
+                when x.first_increase_period <= c.period then '（已记录增资）'
+                else '，且未记录增资'
+            end,
             c.source_file
         ) as detail,
         c.source_file

@@ -1,100 +1,188 @@
--- Each YTD against the same project's (form A) or unit's (form S) previous YTD of the year.
--- YTD moves by a factor of 1 to a few from month to month; a factor of 10³ or more (up or
--- down) is a scale slip. Figures below a floor (0.1 亿元, 100 万美元) are not compared.
-with project_steps as (
+-- Figures typed in the wrong unit (int_unit_slips_found decides): a project's month figure
+-- or YTD ~10⁴ times (or 10⁻⁴ of) its own history, its city's other projects and its last
+-- YTD; a whole form in the wrong unit (one row for the form); a unit's summary YTD ~10⁴ times
+-- its last. Every other figure compared is a passing row saying what it was compared with.
+with figures as (
     select
-        f.period,
-        f.unit_code,
-        f.project_code,
-        f.metric,
-        f.ytd_value,
-        f.last_earlier_ytd as previous_value,
-        f.last_earlier_period as previous_period,
-        f.source_file,
-        f.source_row_number,
-        '明细表' as form_label
-    from {{ ref('int_arrival_figures_chained') }} as f
+        f.*,
+        u.unit_name,
+        m.metric_label,
+        -- what the figure was compared with, as ratios, for the message
+        concat_ws(
+            '、',
+            case
+                when f.history_scale > 0 and f.month_derived > 0
+                    then printf('此前月均 %.4g 的 %.3g 倍', f.history_scale, f.month_derived / f.history_scale)
+            end,
+            case
+                when f.peer_scale > 0 and f.month_derived > 0
+                    then printf('全市同期中位数 %.4g 的 %.3g 倍', f.peer_scale, f.month_derived / f.peer_scale)
+            end
+        ) as month_comparison,
+        case
+            when f.ytd_step is not null
+                then printf('累计为 %s 的 %.3g 倍', f.last_earlier_period, f.ytd_step)
+        end as ytd_comparison,
+        case f.direction
+            when 'up'
+                then
+                    case
+                        when f.canonical_unit = '亿元' and f.exponent = 8 then '把元填成了亿元'
+                        when f.canonical_unit = '亿元' then '把万元填成了亿元'
+                        else '把美元填成了万美元'
+                    end
+            when 'down'
+                then case when f.canonical_unit = '亿元' then '把亿元填成了万元' else '把万美元填成了美元' end
+        end as slip_words,
+        case f.form when 'form_a' then '明细表' else '汇总表' end as form_label
+    from {{ ref('int_unit_slips_found') }} as f
+    inner join {{ ref('stg_reference__units') }} as u on f.unit_code = u.unit_code
+    inner join {{ ref('metrics') }} as m on f.metric = m.metric
 ),
 
-summaries as (
-    select
-        s.*,
-        lag(s.ytd_value) over (
-            partition by s.unit_code, s.metric, left(s.period, 4) order by s.period
-        ) as previous_value,
-        lag(s.period) over (
-            partition by s.unit_code, s.metric, left(s.period, 4) order by s.period
-        ) as previous_period
-    from {{ ref('stg_forms__summary_indicators') }} as s
-    inner join {{ ref('metrics') }} as m on s.metric = m.metric
-    where s.is_current_submission and m.source = 'form_a'
-),
-
-unit_steps as (
+single_slips as (
     select
         period,
         unit_code,
-        null as project_code,
-        metric,
-        ytd_value,
-        previous_value,
-        previous_period,
-        source_file,
-        source_row_number,
-        '汇总表' as form_label
-    from summaries
+        project_code,
+        null as scope_code,
+        metric || case when slipped_figure = 'reported_month' then '_month' else '_ytd' end as metric,
+        case when slipped_figure = 'reported_month' then month_reported / power(10, exponent) else corrected_ytd end
+            as expected_value,
+        case when slipped_figure = 'reported_month' then month_reported else ytd_value end as actual_value,
+        true as is_failure,
+        unit_code as suspect_unit_code,
+        'unit_scale' as suspect_cause,
+        printf(
+            '%s %s %s%s %s %s，疑似%s（约差 10^%d 倍）；%s；见 %s 第%d行',
+            unit_name,
+            period,
+            form_label,
+            coalesce(' 项目 ' || project_code, ''),
+            metric_label,
+            concat_ws(
+                '，',
+                case
+                    when slipped_figure = 'month'
+                        then printf('本月 %.6g %s（%s）', month_derived, canonical_unit, month_comparison)
+                end,
+                case
+                    when slipped_figure = 'reported_month'
+                        then printf('填报本月 %.6g %s（累计无误）', month_reported, canonical_unit)
+                end,
+                case
+                    when slipped_figure = 'ytd'
+                        then printf(
+                            '累计 %.2f %s（%s）',
+                            ytd_value,
+                            canonical_unit,
+                            concat_ws('、', nullif(month_comparison, ''), ytd_comparison)
+                        )
+                end
+            ),
+            slip_words,
+            exponent,
+            case
+                when slipped_figure = 'reported_month' then '累计数不受影响'
+                else printf('累计应约为 %.2f', corrected_ytd)
+            end,
+            source_file,
+            source_row_number
+        ) as detail,
+        source_file
+    from figures
+    where is_slip and not is_whole_form
 ),
 
-steps as (
+whole_form_metrics as (
     select
-        steps.*,
-        log10(steps.ytd_value / steps.previous_value) as magnitude
-    from (
-        select * from project_steps
-        union all
-        select * from unit_steps
-    ) as steps
-    where
-        steps.ytd_value > 0
-        and steps.previous_value >= case when steps.metric = 'fdi_utilized' then 100 else 0.1 end
+        submission_id,
+        canonical_unit,
+        metric_label,
+        sum(excess_ytd) as excess
+    from figures
+    where is_whole_form
+    group by submission_id, canonical_unit, metric_label
+),
+
+whole_form_texts as (
+    select
+        submission_id,
+        canonical_unit,
+        string_agg(printf('%s 累计多出 %.2f', metric_label, excess), '；' order by metric_label) as excesses
+    from whole_form_metrics
+    group by submission_id, canonical_unit
+),
+
+whole_forms as (
+    select
+        any_value(f.period) as period,
+        any_value(f.unit_code) as unit_code,
+        null as project_code,
+        null as scope_code,
+        null as metric,
+        sum(f.corrected_ytd) as expected_value,
+        sum(f.ytd_value) as actual_value,
+        true as is_failure,
+        any_value(f.unit_code) as suspect_unit_code,
+        'unit_scale' as suspect_cause,
+        printf(
+            '%s %s 明细表 %s 中 %d 个以%s计的累计数均约为应有的 10^%d 倍：整张表疑似%s（%s）',
+            any_value(f.unit_name),
+            any_value(f.period),
+            any_value(f.source_file),
+            count(*),
+            any_value(f.canonical_unit),
+            any_value(f.exponent) * case any_value(f.direction) when 'up' then 1 else -1 end,
+            any_value(f.slip_words),
+            any_value(m.excesses)
+        ) as detail,
+        any_value(f.source_file) as source_file
+    from figures as f
+    inner join whole_form_texts as m on f.submission_id = m.submission_id and f.canonical_unit = m.canonical_unit
+    where f.is_whole_form
+    group by f.submission_id, f.canonical_unit
+),
+
+passes as (
+    select
+        period,
+        unit_code,
+        project_code,
+        null as scope_code,
+        metric || '_ytd' as metric,
+        ytd_value as expected_value,
+        ytd_value as actual_value,
+        false as is_failure,
+        null as suspect_unit_code,
+        null as suspect_cause,
+        printf(
+            '已核对 %s %s %s%s %s：%s；%s',
+            unit_name,
+            period,
+            form_label,
+            coalesce(' 项目 ' || project_code, ''),
+            metric_label,
+            coalesce(
+                nullif(concat_ws('，', nullif(month_comparison, ''), ytd_comparison), ''),
+                '无可比数字'
+            ),
+            case
+                when is_echo then printf('较 %s 的回落系该月单位错误后的更正', previous_period)
+                else '量级正常'
+            end
+        ) as detail,
+        source_file
+    from figures
+    where not is_slip
 ),
 
 checks as (
-    select
-        s.period,
-        s.unit_code,
-        s.project_code,
-        null as scope_code,
-        s.metric || '_ytd' as metric,
-        -- the value the figure most likely should have been: scaled back by 10^2 or 10^4
-        s.ytd_value / power(10, round(s.magnitude / 2) * 2) as expected_value,
-        s.ytd_value as actual_value,
-        abs(s.magnitude) >= 3 as is_failure,
-        s.unit_code as suspect_unit_code,
-        'unit_scale' as suspect_cause,
-        printf(
-            '%s %s %s%s %s 累计 %.2f %s，为 %s 的 %.4g 倍，疑似%s；见 %s 第%d行',
-            u.unit_name,
-            s.period,
-            s.form_label,
-            coalesce(' 项目 ' || s.project_code, ''),
-            m.metric_label,
-            s.ytd_value,
-            m.canonical_unit,
-            s.previous_period,
-            power(10, s.magnitude),
-            case
-                when s.magnitude > 0 and s.metric = 'fdi_utilized' then '把美元或万美元填成了更大的单位'
-                when s.magnitude > 0 then '把万元填成了亿元'
-                else '把亿元填成了万元'
-            end,
-            s.source_file,
-            s.source_row_number
-        ) as detail,
-        s.source_file
-    from steps as s
-    inner join {{ ref('stg_reference__units') }} as u on s.unit_code = u.unit_code
-    inner join {{ ref('metrics') }} as m on s.metric = m.metric
+    select * from single_slips
+    union all
+    select * from whole_forms
+    union all
+    select * from passes
 )
 
 {{ rule_result('checks') }}

@@ -6,5 +6,7 @@ select
     reason,
     detail,
     expected,
-    loaded_at
+    loaded_at,
+    period,
+    unit_code
 from {{ source('landing', 'rejected_files') }}
