@@ -20,6 +20,7 @@ deliberately with a recorded reason (``zhaoshang publish --force --reason …``)
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,6 +90,16 @@ def _copy_schema(con: duckdb.DuckDBPyConnection, source: str, schema: str) -> No
         con.execute(copy)
 
 
+def _pause_for_tests(tmp: Path) -> None:
+    """Tests only: with ZS_TEST_PAUSE_IN_PUBLISH=<marker path>, write the marker and wait here,
+    between the new file written and the rename, so that a test can kill the run inside the
+    publish step itself."""
+    marker = os.environ.get("ZS_TEST_PAUSE_IN_PUBLISH")
+    if marker:
+        Path(marker).write_text(str(tmp), encoding="utf-8")
+        time.sleep(600)
+
+
 def publish(
     settings: Settings, *, force_reason: str | None = None, dagster_run_id: str | None = None
 ) -> PublishDecision:
@@ -154,6 +165,7 @@ def publish(
         con.close()
     with tmp.open("rb") as f:
         os.fsync(f.fileno())
+    _pause_for_tests(tmp)
     os.replace(tmp, target)
     dir_fd = os.open(target.parent, os.O_RDONLY)
     try:

@@ -20,6 +20,10 @@ settings.register_profile("fast", max_examples=15)
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "raw"
 
+# Every test starts from a clean ZS_* environment: settings exported in the developer's shell
+# (a real robot's URL, a data folder) never reach a test. A test that needs one sets it.
+OUTSIDE_ZS_ENV = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("ZS_")}
+
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
@@ -108,9 +112,72 @@ def marts_fingerprint(
         return out
 
 
+CACHE = REPO / ".cache"  # not in git: packages fetched once for tests, reused offline
+OFFLINE = "OFFLINE"  # the start of a skip reason for want of the network
+
+
+def old_duckdb(version: str) -> Path:
+    """Another DuckDB version, installed once into .cache/ (a BI driver's, for reading the
+    published file); later runs need no network. Skips, loudly, when it cannot be fetched."""
+    import subprocess
+    import sys
+
+    target = CACHE / f"duckdb-{version}"
+    if not (target / "duckdb").exists():
+        partial = target.with_name(target.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        pip = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--target",
+                str(partial),
+                f"duckdb=={version}",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if pip.returncode != 0:
+            pytest.skip(f"{OFFLINE}: cannot fetch duckdb {version}: {pip.stderr.strip()[-200:]}")
+        shutil.rmtree(target, ignore_errors=True)
+        partial.rename(target)
+    return target
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Tests skipped for want of the network are said in capitals at the end, not buried."""
+    offline = [
+        r
+        for r in terminalreporter.stats.get("skipped", [])
+        if OFFLINE in str(getattr(r, "longrepr", ""))
+    ]
+    if offline:
+        terminalreporter.write_sep(
+            "!",
+            f"{len(offline)} TEST(S) SKIPPED OFFLINE: their packages could not be fetched",
+            red=True,
+        )
+        for r in offline:
+            terminalreporter.write_line(f"  SKIPPED OFFLINE {r.nodeid}", red=True)
+
+
 def copy_sample(dest: Path) -> Path:
     shutil.copytree(SAMPLE, dest)
     return dest
+
+
+@pytest.fixture(autouse=True)
+def _no_zs_environment_from_outside() -> Iterator[None]:
+    """ZS_* variables a test sets do not leak into the next test either."""
+    before = {k: v for k, v in os.environ.items() if k.startswith("ZS_")}
+    yield
+    for k in [k for k in os.environ if k.startswith("ZS_") and k not in before]:
+        del os.environ[k]
+    os.environ.update(before)
 
 
 @pytest.fixture(scope="session")

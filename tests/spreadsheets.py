@@ -82,3 +82,34 @@ def is_number(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+# --- adding a change up the way a clerk's spreadsheet would ---------------------------------
+
+TO_CANONICAL = {"亿元": 1.0, "万元": 1e-4, "元": 1e-8, "万美元": 1.0, "亿美元": 1e4, "美元": 1e-4}
+# form S columns: 指标, 单位, 本月, 累计, 上年同期累计, 同比增长(%), 年度目标, 完成率(%)
+S_UNIT, S_MONTH, S_YTD, S_LAST, S_YOY, S_TARGET, S_RATE = 1, 2, 3, 4, 5, 6, 7
+
+
+def add_to_summary(path: Path, label: str, delta_canonical: float, month: bool = True) -> None:
+    """Add a change (亿元 / 万美元, or a count) to a form S row's 累计 (and 本月), in the row's
+    own unit, and recompute its 同比 and 完成率 the way the form's formulas would."""
+    row = next(r for r in rows(path) if r and r[0].strip() == label)
+    factor = TO_CANONICAL.get(row[S_UNIT].strip(), 1.0)
+    delta = delta_canonical / factor
+    ytd = float(row[S_YTD]) + delta
+    columns = {S_YTD: round(ytd, 6)}
+    if month:
+        columns[S_MONTH] = round(float(row[S_MONTH]) + delta, 6)
+    if is_number(row[S_LAST]) and float(row[S_LAST]):
+        columns[S_YOY] = round((ytd - float(row[S_LAST])) / float(row[S_LAST]) * 100, 2)
+    if len(row) > S_RATE and is_number(row[S_TARGET]) and float(row[S_TARGET]):
+        columns[S_RATE] = round(ytd / float(row[S_TARGET]) * 100, 2)
+    for column, value in columns.items():
+        edit(path, row_with(label), column, lambda v, value=value: value)
+
+
+def add_to_published(path: Path, label: str, delta: float, city: str = "昆明市") -> None:
+    """Add a change to the province's figure for the city, and to the province's total."""
+    for area in (city, "云南省"):
+        edit(path, row_with(area, label), 2, lambda v: f"{float(v) + delta:.2f}")

@@ -28,6 +28,7 @@ def test_a_good_submission_passes() -> None:
     assert "0 个错误" in out.getvalue()
 
 
+@pytest.mark.slow  # a dbt build of its own; the fast tier keeps the others
 def test_a_form_for_a_month_that_has_not_ended_can_be_checked(tmp_path: Path) -> None:
     """The warehouse waits for the month to end; the clerk's check does not."""
     folder = tmp_path / "submissions" / "2099-01" / "五华区"
@@ -36,7 +37,12 @@ def test_a_form_for_a_month_that_has_not_ended_can_be_checked(tmp_path: Path) ->
     assert check(folder, out=out) == 0, out.getvalue()
 
 
-def test_a_typo_is_named_by_row_and_column(tmp_path: Path) -> None:
+def _row_of(path: Path, project: str) -> int:
+    """The row a clerk sees the project on: 1-based, counted in the sheet (or CSV) itself."""
+    return next(n for n, r in enumerate(ss.rows(path), start=1) if len(r) > 1 and r[1] == project)
+
+
+def test_a_typo_in_a_csv_is_named_by_its_line_and_column_letter(tmp_path: Path) -> None:
     path = tmp_path / "6月明细.csv"
     shutil.copy(JUNE / "西山区" / "6月明细.csv", path)
     project = next(
@@ -46,9 +52,37 @@ def test_a_typo_is_named_by_row_and_column(tmp_path: Path) -> None:
     out = io.StringIO()
     assert check(path, period="2023-06", unit="西山区", out=out) == 1
     text = out.getvalue()
-    assert "[错误] R01" in text
-    assert "'12..5' 不是数字" in text
-    assert "`本年累计省外到位资金`（E列）" in text and "第" in text
+    row = _row_of(path, project)
+    assert row > 3  # under the title, the unit row and the header
+    assert (
+        f"[错误] R01：submissions/2023-06/西山区/6月明细.csv（工作表 csv）第{row}行 "
+        "`本年累计省外到位资金`（E列）：'12..5' 不是数字"
+    ) in text, text
+
+
+@pytest.mark.slow  # a dbt build of its own; the fast tier keeps the CSV one
+def test_a_typo_under_a_title_and_a_two_row_header_is_named_by_its_excel_row(
+    tmp_path: Path,
+) -> None:
+    """五华区's xlsx: title, unit row, then a header merged over two rows (省外产业到位资金 over
+    本月 | 1-6月累计); the row is the one Excel shows, the column its letter."""
+    folder = tmp_path / "submissions" / "2023-06" / "五华区"
+    folder.mkdir(parents=True)
+    path = folder / "到位资金明细表.xlsx"
+    shutil.copy(JUNE / "五华区" / "到位资金明细表.xlsx", path)
+    project = next(
+        r[1] for r in ss.rows(path) if len(r) > 4 and r[1].startswith("KM") and float(r[4]) > 0
+    )
+    ss.edit(path, ss.row_with(project), 4, lambda v: "12..5")
+    row = _row_of(path, project)
+    assert row >= 5  # title, unit row, two header rows
+    out = io.StringIO()
+    assert check(path, out=out) == 1
+    assert (
+        f"submissions/2023-06/五华区/到位资金明细表.xlsx（工作表 到位资金明细表）第{row}行 "
+        "`省外产业到位资金1-6月累计`（E列）："
+        "'12..5' 不是数字"
+    ) in out.getvalue(), out.getvalue()
 
 
 def test_a_file_that_is_not_a_spreadsheet_is_refused(tmp_path: Path) -> None:

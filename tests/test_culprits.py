@@ -35,9 +35,7 @@ LABEL = {
     "arrived_in_province": "省内市外到位资金",
     "fdi_utilized": "实际利用外资",
 }
-# form S columns: 指标, 单位, 本月, 累计, …
-S_MONTH, S_YTD, S_UNIT = 2, 3, 1
-TO_CANONICAL = {"亿元": 1.0, "万元": 1e-4, "万美元": 1.0}
+TO_CANONICAL = ss.TO_CANONICAL
 
 
 def _file(raw: Path, period: str, folder: str, kind: str) -> Path:
@@ -51,19 +49,6 @@ def _unit_of(path: Path, metric: str) -> str:
     if metric == "fdi_utilized":
         return "万美元"
     return "万元" if "万元" in text else "亿元"
-
-
-def _add_to_summary(path: Path, metric: str, delta_canonical: float) -> None:
-    """Add a change (in 亿元 / 万美元) to a form S row's 本月 and 累计, in the row's own unit."""
-    row = next(r for r in ss.rows(path) if r and r[0].strip() == LABEL[metric])
-    factor = TO_CANONICAL[row[S_UNIT].strip()]
-    for column in (S_MONTH, S_YTD):
-        ss.edit(
-            path,
-            ss.row_with(LABEL[metric]),
-            column,
-            lambda v: round(float(v) + delta_canonical / factor, 6),
-        )
 
 
 def _project(path: Path, metric: str, minimum: float) -> str:
@@ -91,8 +76,8 @@ def slip_month(
     delta = float(new) - float(old)
     ss.edit(path, ss.row_with(project), ytd_col, lambda v: round(float(v) + delta, 8))
     delta_canonical = delta * TO_CANONICAL[unit]
-    _add_to_summary(_file(raw, period, folder, "汇总"), metric, delta_canonical)
-    _add_to_summary(_file(raw, period, "昆明市", "汇总"), metric, delta_canonical)
+    ss.add_to_summary(_file(raw, period, folder, "汇总"), LABEL[metric], delta_canonical)
+    ss.add_to_summary(_file(raw, period, "昆明市", "汇总"), LABEL[metric], delta_canonical)
     return project, delta_canonical
 
 

@@ -113,25 +113,16 @@ def test_running_twice_leaves_identical_marts(clean_build: Built, tmp_path) -> N
     assert files == sum(1 for p in clean_build.raw.rglob("*") if p.is_file())
 
 
-def test_published_file_opens_in_the_duckdb_bi_tools_ship(clean_build: Built, tmp_path) -> None:
-    """BI drivers bundle DuckDB <= 1.5: the published file must open there, read-only."""
-    target = tmp_path / "old_duckdb"
-    pip = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--target",
-            str(target),
-            "duckdb==1.1.3",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        pytest.skip(f"cannot install duckdb 1.1.3 here: {pip.stderr[-300:]}")
+# the DuckDB versions BI drivers bundle (Metabase's, duckdb-engine users', Evidence's)
+BI_DUCKDB_VERSIONS = ("1.1.3", "1.4.4", "1.5.6")
+
+
+@pytest.mark.parametrize("version", BI_DUCKDB_VERSIONS)
+def test_published_file_opens_in_the_duckdb_bi_tools_ship(clean_build: Built, version: str) -> None:
+    """BI drivers bundle DuckDB 1.1 to 1.5: the published file must open there, read-only."""
+    from .conftest import old_duckdb
+
+    target = old_duckdb(version)
     code = (
         "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
         'print(duckdb.__version__, c.execute("select round(sum(arrived_out_of_province_ytd), 2) '
@@ -144,7 +135,7 @@ def test_published_file_opens_in_the_duckdb_bi_tools_ship(clean_build: Built, tm
         env={"PYTHONPATH": str(target)},
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["1.1.3", "646.66"]
+    assert out.stdout.split() == [version, "646.66"]
 
 
 def test_a_resaved_file_is_a_new_version_with_the_same_figures(
@@ -200,6 +191,7 @@ def test_every_rule_is_a_model_that_returns_the_result_contract(clean_build: Bui
                 "is_failure",
                 "suspect_unit_code",
                 "suspect_cause",
+                "cause_period",
                 "detail",
                 "source_file",
             ], rule.rule_id
@@ -256,3 +248,82 @@ def test_a_revision_becomes_current_and_the_change_is_visible(clean_build: Built
     assert changes == [
         (project, "arrived_out_of_province", float(old_ytd), float(new_ytd), "changed")
     ]
+
+
+def test_completion_pace_and_peer_rank_recompute_by_hand(clean_build: Built) -> None:
+    """完成率, 序时进度 and the rank in the peer group, recomputed here from the fact, the
+    targets file and the units file, for every 县区 and 开发区 in June 2023."""
+    import csv
+
+    ytd = dict(
+        clean_build.query(
+            "select unit_code, sum(arrived_out_of_province_ytd) from marts.fact_capital_arrival "
+            "where period = '2023-06' group by unit_code"
+        )
+    )
+    with (clean_build.raw / "reference" / "targets.csv").open(encoding="utf-8") as f:
+        target = {
+            r["unit_code"]: float(r["annual_target"])
+            for r in csv.DictReader(f)
+            if r["year"] == "2023" and r["metric"] == "arrived_out_of_province"
+        }
+    with (clean_build.raw / "reference" / "units.csv").open(encoding="utf-8") as f:
+        group = {r["unit_code"]: r["peer_group"] for r in csv.DictReader(f) if r["peer_group"]}
+    rows = clean_build.query(
+        "select unit_code, completion_rate_pct, pace_gap_pp, peer_rank from marts.mart_unit_monthly "
+        "where period = '2023-06' and metric = 'arrived_out_of_province' and peer_group is not null"
+    )
+    assert len(rows) == len(group)
+    for unit, completion, pace, rank in rows:
+        value = float(ytd.get(unit, 0))
+        expected = round(value / target[unit] * 100, 2)
+        assert completion == pytest.approx(expected, abs=0.005), unit
+        assert pace == pytest.approx(round(value / target[unit] * 100 - 6 / 12 * 100, 2), abs=0.005)
+        peers = [float(ytd.get(u, 0)) for u, g in group.items() if g == group[unit]]
+        assert rank == 1 + sum(v > value for v in peers), unit
+
+
+def test_full_refresh_rebuilds_the_fact_from_scratch(clean_build: Built, tmp_path) -> None:
+    """A row left in the fact outside every month the run builds survives an ordinary run
+    (which replaces only its months) and is gone after --full-refresh (the table is made
+    again); the run tag does the same from the UI."""
+    from orchestration.cli import execute, run_pipeline
+    from orchestration.constants import FULL_REFRESH_TAG
+
+    from .conftest import pointing_at
+
+    raw, data = copy_build(clean_build, tmp_path)
+    build = data / "build" / "warehouse.duckdb"
+
+    def plant() -> None:
+        with duckdb.connect(str(build)) as con:
+            con.execute(
+                "insert into marts.fact_capital_arrival by name "
+                "select * replace ('2019-01' as period) from marts.fact_capital_arrival limit 1"
+            )
+
+    def planted() -> int:
+        with duckdb.connect(str(build), read_only=True) as con:
+            return con.execute(
+                "select count(*) from marts.fact_capital_arrival where period = '2019-01'"
+            ).fetchone()[0]
+
+    plant()
+    assert run_warehouse(raw, data).exit_code == 0 and planted() == 1
+    with pointing_at(raw, data):
+        assert run_pipeline(full_refresh=True) == 0
+    assert planted() == 0
+    plant()
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
+    tags = {
+        FULL_REFRESH_TAG: "true",  # as an operator adds it to a run in the UI
+        ASSET_PARTITION_RANGE_START_TAG: "2023-12",
+        ASSET_PARTITION_RANGE_END_TAG: "2023-12",
+    }
+    with pointing_at(raw, data):
+        result = execute(tags)
+    assert result.success and planted() == 0

@@ -40,8 +40,11 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "reference"
 
 
-def _load_with(reference: Path, name: str, data: bytes) -> tuple[set[str], set[str]]:
-    """Land the corrupted file beside a clean one; return (landed, rejected) paths."""
+def _load_with(
+    reference: Path, name: str, data: bytes, rows_of: list | None = None
+) -> tuple[set[str], set[str]]:
+    """Land the corrupted file beside a clean one; return (landed, rejected) paths. With
+    `rows_of`, the form A rows landed from the corrupted file are appended to it as dicts."""
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp)
         shutil.copytree(reference, raw / "reference")
@@ -58,6 +61,13 @@ def _load_with(reference: Path, name: str, data: bytes) -> tuple[set[str], set[s
                     "select source_file from landing.rejected_files where reason <> '' and detail <> ''"
                 ).fetchall()
             }
+            if rows_of is not None:
+                cursor = con.execute(
+                    "select * from landing.form_a_rows where source_file = ?",
+                    [f"submissions/2023-06/西山区/{name}"],
+                )
+                names = [d[0] for d in cursor.description]
+                rows_of += [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     return landed, rejected
 
 
@@ -93,6 +103,19 @@ TABLE = _table()
 HEADER_AT = next(i for i, row in enumerate(TABLE) if row and row[0] == "序号")
 
 
+# the clean table's columns, by the canonical name the loader gives them
+CANONICAL = {
+    1: "project_code",
+    3: "arrived_out_of_province_month",
+    4: "arrived_out_of_province_ytd",
+    5: "arrived_in_province_month",
+    6: "arrived_in_province_ytd",
+    7: "fdi_utilized_month",
+    8: "fdi_utilized_ytd",
+    9: "remark",
+}
+
+
 @FUZZ
 @given(st.lists(st.integers(min_value=0, max_value=9), min_size=0, max_size=14))
 def test_shuffled_missing_and_duplicated_columns(reference: Path, order: list[int]) -> None:
@@ -103,10 +126,80 @@ def test_shuffled_missing_and_duplicated_columns(reference: Path, order: list[in
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     name = "明细（列乱）.csv"
-    landed, rejected = _load_with(reference, name, out.getvalue().encode("utf-8-sig"))
+    landed_rows: list[dict] = []
+    landed, rejected = _load_with(reference, name, out.getvalue().encode("utf-8-sig"), landed_rows)
     _assert_survived(landed, rejected, name)
     if 1 not in order:  # no 项目编号 column: no form can be recognised
         assert f"submissions/2023-06/西山区/{name}" in rejected
+    # whatever lands, lands in its own column: each value is the original's of that column
+    original = {r[1]: r for r in TABLE[HEADER_AT + 1 :] if len(r) > 1 and r[1].startswith("KM")}
+    for landed_row in landed_rows:
+        if landed_row["project_code"] not in original:
+            continue  # a 合计 row whose label column was dropped: R01 names its missing code
+        source = original[landed_row["project_code"]]
+        for column, name_ in CANONICAL.items():
+            if column in order and landed_row.get(name_) is not None:
+                assert landed_row[name_] == source[column].strip(), (name_, order)
+
+
+NUMBER = st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False, allow_infinity=False)
+FULL_WIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
+
+
+def _spellings(value) -> list[str]:
+    """Every way the contract allows a number to be typed."""
+    plain = f"{value:f}"
+    grouped = f"{value:,.2f}"
+    return [
+        plain,
+        grouped,
+        f"  {plain} ",
+        f"\u3000{grouped}\u3000",  # full-width spaces
+        plain.translate(FULL_WIDTH),
+        grouped.translate(FULL_WIDTH),
+    ]
+
+
+@FUZZ
+@given(NUMBER)
+def test_every_spelling_of_a_number_reads_to_its_exact_value(value) -> None:
+    sql = f"select {_parse_number_sql()} from (select unnest(?) as v)"  # noqa: S608 (our macro)
+    with duckdb.connect() as con:
+        read = [r[0] for r in con.execute(sql, [_spellings(value)]).fetchall()]
+    assert read == [value] * len(read), (value, _spellings(value), read)
+
+
+def test_scientific_notation_is_read_as_a_number() -> None:
+    """Excel writes very small or large numbers as 1E-05 when it saves a CSV: a number, read
+    as its value (a decision: it is not a clerk's typo)."""
+    sql = f"select {_parse_number_sql()} from (select unnest(?) as v)"  # noqa: S608 (our macro)
+    with duckdb.connect() as con:
+        read = [r[0] for r in con.execute(sql, [["1e-05", "1.5E+3", "2E2"]]).fetchall()]
+    assert [str(v.normalize()) for v in read] == ["0.00001", "1.5E+3", "2E+2"]
+
+
+@FUZZ
+@given(st.floats(min_value=0.0, max_value=0.999), st.sampled_from(["sheet", "strings"]))
+def test_workbooks_cut_inside_an_entry(reference: Path, cut: float, which: str) -> None:
+    """A zip that opens but whose worksheet (or shared strings) XML stops midway."""
+    import zipfile
+
+    with zipfile.ZipFile(CLEAN_XLSX) as source:
+        names = source.namelist()
+        victim = next(
+            n
+            for n in names
+            if (which == "sheet" and n.startswith("xl/worksheets/sheet"))
+            or (which == "strings" and n == "xl/sharedStrings.xml")
+        )
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as broken:
+            for n in names:
+                content = source.read(n)
+                broken.writestr(n, content[: int(len(content) * cut)] if n == victim else content)
+    name = "到位资金明细表（坏条目）.xlsx"
+    landed, rejected = _load_with(reference, name, buffer.getvalue())
+    _assert_survived(landed, rejected, name)
 
 
 def _parse_number_sql() -> str:

@@ -302,31 +302,26 @@ def test_missing_submission_a_unit_that_did_not_report(tmp_path: Path) -> None:
 def test_r11_names_a_missing_unit_only_once_its_deadline_has_passed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from datetime import date, datetime
-    from zoneinfo import ZoneInfo
-
-    from orchestration.periods import last_closed_period, shift
-
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    if today.day > 28:
-        pytest.skip("deadlines are days 1-28; on the 29th-31st every deadline has passed")
-    monkeypatch.setenv("ZS_SUBMISSION_DEADLINE_DAY", "28")
-    this_month = last_closed_period()  # the newest month that has ended: forms are due now
-    due = shift(this_month, 1)
-    following = date(int(due[:4]), int(due[5:]), 28)
+    """With a fixed clock (ZS_TODAY): on the 5th, December's forms are due that day and a
+    unit that has not sent them is still to come; on the 6th it is late, and named."""
     raw = copy_sample(tmp_path / "raw")
-    # one unit has already sent this month's forms; the others still have time
-    shutil.copytree(
-        raw / "submissions" / "2023-12" / "五华区", raw / "submissions" / this_month / "五华区"
-    )
-    built = run_warehouse(raw, tmp_path / "data")
-    rows = [
-        r
-        for r in built.query(
-            "select unit_code, status, detail from audit.reconciliation_results where rule_id = 'R11' and period = ?",
-            [this_month],
-        )
-    ]
-    assert rows and all(status == "pass" for _, status, _ in rows)
-    waiting = [detail for unit, _, detail in rows if unit != "530102"]
-    assert waiting and all(f"截止日期 {following.isoformat()}" in d for d in waiting)
+    shutil.rmtree(raw / "submissions" / "2023-12" / "富民县")
+    data = tmp_path / "data"
+
+    def r11(built: Built) -> dict[str, tuple[str, str]]:
+        return {
+            unit: (status, detail)
+            for unit, status, detail in built.query(
+                "select unit_code, status, detail from audit.reconciliation_results "
+                "where rule_id = 'R11' and period = '2023-12' and unit_code = '530124'"
+            )
+        }
+
+    monkeypatch.setenv("ZS_TODAY", "2024-01-05")
+    on_time = r11(run_warehouse(raw, data))
+    assert on_time["530124"][0] == "pass"
+    assert "截止日期 2024-01-05" in on_time["530124"][1]
+    monkeypatch.setenv("ZS_TODAY", "2024-01-06")
+    late = run_warehouse(raw, data)
+    assert r11(late)["530124"][0] == "fail"
+    assert _rows(late, "R11") == {("2023-12", "530124")}

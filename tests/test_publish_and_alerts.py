@@ -17,6 +17,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from . import spreadsheets as ss
@@ -264,15 +265,26 @@ def test_bi_readers_are_never_blocked_and_never_see_half_a_file(
     assert set(reopen_seen) <= {before, after} and after in reopen_seen
 
 
-def test_killing_a_build_leaves_the_published_file_intact_and_the_next_run_recovers(
+def test_a_run_killed_inside_the_publish_step_leaves_the_published_file_and_the_next_run_publishes(
     clean_build: Built, tmp_path: Path
 ) -> None:
+    """SIGKILL between writing the new file and the rename (a test hook pauses there): the
+    published file is the previous one, the half-published file is left behind, and the
+    next run removes it and publishes."""
     raw, data = copy_build(clean_build, tmp_path)
-    live = live_figures(data / "warehouse.duckdb")
-    for period in ("2022-03", "2023-03"):
-        path = next((raw / "submissions" / period / "西山区").glob("*明细*"))
-        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
-    env = {**os.environ, "ZS_RAW_DIR": str(raw), "ZS_DATA_DIR": str(data)}
+    published = data / "warehouse.duckdb"
+    live = live_figures(published)
+    (log_before,) = clean_build.query("select count(*) from audit.publish_log")[0]
+    # a re-saved file makes the next run do real work and publish a new version
+    path = raw / "submissions" / JUNE / "西山区" / "6月明细.csv"
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
+    marker = tmp_path / "in-publish"
+    env = {
+        **os.environ,
+        "ZS_RAW_DIR": str(raw),
+        "ZS_DATA_DIR": str(data),
+        "ZS_TEST_PAUSE_IN_PUBLISH": str(marker),
+    }
     env.pop("DAGSTER_HOME", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", "run"],
@@ -282,14 +294,25 @@ def test_killing_a_build_leaves_the_published_file_intact_and_the_next_run_recov
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    build_dir = data / "build"
-    deadline = time.time() + 60
-    while time.time() < deadline and not any(build_dir.glob("*.wal")):
-        time.sleep(0.05)  # kill while the build file is being written
-    time.sleep(1.0)
+    deadline = time.time() + 300
+    while time.time() < deadline and not marker.exists() and proc.poll() is None:
+        time.sleep(0.1)
+    assert marker.exists(), "the run never reached the publish step"
+    half_published = Path(marker.read_text(encoding="utf-8"))
+    assert half_published.exists() and half_published.parent == data
     os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert live_figures(data / "warehouse.duckdb") == live
+    assert proc.wait() == -signal.SIGKILL  # it died by the signal, inside publish
+    assert live_figures(published) == live
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from audit.publish_log").fetchone()[0] == log_before
+    assert half_published.exists()  # what the killed run left behind
+
     again = run_warehouse(raw, data)
     assert again.exit_code == 0
-    assert live_figures(data / "warehouse.duckdb") == live  # same figures, rebuilt
+    assert not list(data.glob(".warehouse.duckdb.*.tmp"))
+    decision, live_run = again.query(
+        "select decision, live_run_id from audit.publish_log order by published_at desc limit 1"
+    )[0]
+    assert decision == "published"
+    (before_run,) = clean_build.query("select live_run_id from audit.publish_log")[0]
+    assert live_run != before_run

@@ -103,6 +103,13 @@ def test_what_the_sensor_asks_for(raw: Path, monkeypatch: pytest.MonkeyPatch) ->
     (back,), cursor = _tick(cursor)
     assert _range(back) == ("2023-05", "2023-06")
 
+    # a new version of the register: every month uses it, so one run of everything
+    (raw / "register").mkdir()
+    shutil.copy(next((SAMPLE / "register").glob("*2023*")), raw / "register")
+    (register,), cursor = _tick(cursor)
+    assert _range(register) == ("2023-05", "2023-12")  # every month that has files
+    assert register.asset_selection is None
+
 
 def _query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:

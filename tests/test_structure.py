@@ -76,3 +76,12 @@ def test_last_closed_period_follows_zs_today(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("ZS_TODAY", "2024-01-05")
     assert today() == date(2024, 1, 5)
     assert last_closed_period() == "2023-12"
+
+
+def test_publish_force_without_a_reason_is_refused(capsys: pytest.CaptureFixture) -> None:
+    from orchestration.cli import main
+
+    with pytest.raises(SystemExit) as refused:
+        main(["publish", "--force"])
+    assert refused.value.code == 2
+    assert "--force needs --reason" in capsys.readouterr().err
