@@ -5,7 +5,7 @@
 - ``zhaoshang publish --force``  publish a held build deliberately, with a recorded reason;
 - ``zhaoshang check PATH``       a clerk's check of a file or folder before sending it;
 - ``zhaoshang prepare``          rebuild dbt's manifest (``make dev`` does this first);
-- ``zhaoshang generate-sample``  rewrite the seeded sample under ``raw/``.
+- ``zhaoshang generate-sample``  rewrite the seeded sample under ``raw/`` (``--tier`` S, S2, M, L).
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ def _report(path: Path, elapsed: float) -> int:
         print(f"  {mark} {rule_id} [{severity}] {checked} checked, {failed} failed")
     print(f"\n  published warehouse (BI reads this): {path}")
     print(
-        "    schemas: marts (star schema, mart_unit_monthly), audit (reconciliation_results, publish_log)"
+        "    schemas: marts (star schema; mart_monthly_bulletin, mart_league_table, mart_chain_monthly, "
+        "mart_project_funnel, mart_submission_status), audit (reconciliation_results, publish_log)"
     )
     print(f"  build warehouse (landing, staging, intermediate): {settings().build_path}")
     print(f"  live marts are from reconciliation run {live}")
@@ -154,6 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     gen = sub.add_parser("generate-sample", help="rewrite the seeded sample data")
     gen.add_argument("--out", type=Path, default=Path("raw"))
     gen.add_argument("--seed", type=int, default=20230630)
+    gen.add_argument(
+        "--tier",
+        default="S",
+        choices=["S", "S2", "M", "L"],
+        help="S: the Kunming sample; S2: with a synthetic prefecture beside it; "
+        "M: a province (16 prefectures x 10 units x 150 projects x 3 years); L: M x 10 projects",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -181,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "generate-sample":
         from .samplegen import generate
 
-        generate(args.out, seed=args.seed)
+        generate(args.out, seed=args.seed, tier=args.tier)
         print(f"sample written to {args.out}")
         return 0
     return 2

@@ -229,3 +229,24 @@ def test_a_form_set_aside_is_named_as_the_culprit(broken) -> None:
             "明细表被搁置：submissions/2023-11/宜良县/到位资金明细表.xlsx（unreadable）"
             in total["detail"]
         )
+
+
+def test_the_submission_status_shows_the_missing_and_the_set_aside(broken) -> None:
+    built, _ = broken
+    status = {
+        (r[0], r[1]): r[2:]
+        for r in built.query(
+            "select period, unit_code, has_form_a, has_form_s, files_set_aside, is_missing, is_on_time "
+            "from marts.mart_submission_status",
+            build=True,
+        )
+    }
+    assert status[("2022-09", "530124")] == (False, False, 0, True, False)  # 富民县 never sent
+    assert status[("2023-11", "530125")] == (
+        False,
+        True,
+        1,
+        True,
+        False,
+    )  # 宜良县's form A set aside
+    assert status[("2023-11", "530102")][-1] is True  # everyone else on time

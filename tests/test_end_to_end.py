@@ -46,7 +46,7 @@ def test_sample_reproduces_the_other_published_figures(clean_build: Built) -> No
     city = dict(
         (metric, (float(ytd), yoy))
         for metric, ytd, yoy in clean_build.query(
-            "select metric, ytd_value, yoy_growth_pct from marts.mart_unit_monthly "
+            "select metric, ytd_value, yoy_growth_pct from marts.mart_monthly_bulletin "
             "where period = '2023-06' and unit_code = '530100'"
         )
     )
@@ -268,10 +268,15 @@ def test_completion_pace_and_peer_rank_recompute_by_hand(clean_build: Built) -> 
             if r["year"] == "2023" and r["metric"] == "arrived_out_of_province"
         }
     with (clean_build.raw / "reference" / "units.csv").open(encoding="utf-8") as f:
-        group = {r["unit_code"]: r["peer_group"] for r in csv.DictReader(f) if r["peer_group"]}
+        group = {
+            r["unit_code"]: r["peer_group"]
+            for r in csv.DictReader(f)
+            if r["unit_type"] in ("county", "zone") and r["in_league"] != "false"
+        }
     rows = clean_build.query(
-        "select unit_code, completion_rate_pct, pace_gap_pp, peer_rank from marts.mart_unit_monthly "
-        "where period = '2023-06' and metric = 'arrived_out_of_province' and peer_group is not null"
+        "select unit_code, completion_rate_pct, pace_gap_pp, peer_rank from marts.mart_monthly_bulletin "
+        "where period = '2023-06' and metric = 'arrived_out_of_province' "
+        "and unit_type in ('county', 'zone') and in_league"
     )
     assert len(rows) == len(group)
     for unit, completion, pace, rank in rows:
@@ -299,7 +304,8 @@ def test_full_refresh_rebuilds_the_fact_from_scratch(clean_build: Built, tmp_pat
         with duckdb.connect(str(build)) as con:
             con.execute(
                 "insert into marts.fact_capital_arrival by name "
-                "select * replace ('2019-01' as period) from marts.fact_capital_arrival limit 1"
+                "select * replace ('2019-01' as period, 'planted' as capital_arrival_key) "
+                "from marts.fact_capital_arrival limit 1"
             )
 
     def planted() -> int:

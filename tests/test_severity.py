@@ -45,7 +45,9 @@ def _row(path: Path, project: str) -> list[str]:
     return next(r for r in ss.rows(path) if len(r) > 1 and r[1] == project)
 
 
-def _a_project(path: Path, label: str, minimum: float = 0.5) -> str:
+def _a_project(path: Path, label: str, minimum: float = 0.5, moving: bool = False) -> str:
+    """The first project with at least `minimum` of the metric so far (and money this month
+    if `moving`)."""
     month, ytd = FORM_A[label]
     factor = _unit_factor(path, label)
     return next(
@@ -56,6 +58,7 @@ def _a_project(path: Path, label: str, minimum: float = 0.5) -> str:
         and ss.is_number(r[ytd])
         and float(r[ytd]) * factor >= minimum
         and ss.is_number(r[month])
+        and (not moving or float(r[month]) > 0)
     )
 
 
@@ -316,7 +319,7 @@ def break_warnings(raw: Path) -> None:
             )
     # R16: one December YTD ×10⁴ with 本月 following, added up everywhere
     december = _file(raw, "2023-12", "五华区", "明细")
-    project = _a_project(december, OOP)
+    project = _a_project(december, OOP, moving=True)
     month, ytd = FORM_A[OOP]
     factor = _unit_factor(december, OOP)
     row = _row(december, project)

@@ -51,14 +51,18 @@ REFERENCE_FILES = {
         "valid_to",
     ],
     "targets": ["year", "unit_code", "metric", "annual_target"],
+    "league_scheme": ["peer_group", "indicator", "weight", "list_size"],
 }
+# columns a reference file may leave out (read as empty)
+OPTIONAL_COLUMNS = {"units": ("in_league",)}
 
 ROW_TABLES: dict[str, list[str]] = {
     # reference data, as in the CSV
-    "ref_units": REFERENCE_FILES["units"],
+    "ref_units": [*REFERENCE_FILES["units"], *OPTIONAL_COLUMNS["units"]],
     "ref_aliases": REFERENCE_FILES["aliases"],
     "ref_chains": [*REFERENCE_FILES["chains"], "chain_key"],
     "ref_targets": REFERENCE_FILES["targets"],
+    "ref_league_scheme": REFERENCE_FILES["league_scheme"],
     # forms
     "register_rows": [
         "filled_date",
@@ -510,14 +514,15 @@ class Loader:
                 row=1,
                 expected=", ".join(expected),
             )
-        idx = [header.index(c) for c in expected]
+        columns = [*expected, *(c for c in OPTIONAL_COLUMNS.get(cand.path.stem, ()) if c in header)]
+        idx = [header.index(c) for c in columns]
         out = []
         for n, row in enumerate(reader, start=2):
             if not any(x.strip() for x in row):
                 continue
             row += [""] * (len(header) - len(row))
             out.append(
-                (n, {c: (row[i].strip() or None) for c, i in zip(expected, idx, strict=True)})
+                (n, {c: (row[i].strip() or None) for c, i in zip(columns, idx, strict=True)})
             )
         return out
 

@@ -43,6 +43,7 @@ class Unit:
     valid_from: str = "2016-01-01"
     host: str | None = None  # parks only
     aliases: tuple[str, ...] = ()
+    in_league: bool = True  # False: listed in the 赛马榜 but not ranked
 
 
 COUNTIES = [
@@ -106,6 +107,8 @@ ZONES = [
         0.030,
         valid_from="2022-04-28",
         aliases=("中国老挝磨憨—磨丁经济合作区", "磨憨-磨丁经济合作区", "磨憨"),
+        # entrusted to Kunming in 2022 with a cross-border remit of its own: shown, not ranked
+        in_league=False,
     ),
 ]
 
@@ -138,6 +141,70 @@ PARKS = [
 ]
 
 REPORTING_UNITS = COUNTIES + ZONES
+
+
+@dataclass(frozen=True)
+class Prefecture:
+    """A prefecture whose units report: Kunming as the sources describe it (calibrated to
+    the published figures), or a synthetic one for tests and benchmarks of scale."""
+
+    code: str
+    name: str
+    reporting_units: tuple[Unit, ...]
+    parks: tuple[Unit, ...]
+    project_prefix: str  # project codes: <prefix><signing year><serial>
+    calibrated: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        return self.reporting_units + self.parks
+
+
+KUNMING = Prefecture(
+    CITY[0], CITY[1], tuple(REPORTING_UNITS), tuple(PARKS), "KM", calibrated=True, aliases=("昆明",)
+)
+
+_PLACE = "东西南北中上下新古明"
+_SUFFIX = ("区", "县", "市")
+
+
+def synthetic_prefecture(code: str, name: str, units: int = 10, parks: int = 1) -> Prefecture:
+    """A prefecture of `units` reporting units (about a third of them development zones)
+    and `parks` parks, with codes in the GB/T 2260 pattern and names that say they are
+    synthetic. Deterministic per code."""
+    short = name[:2]
+    zones = max(1, units // 3)
+    reporting = []
+    for i in range(units - zones):
+        place = _PLACE[i % len(_PLACE)] + ("" if i < len(_PLACE) else str(i // len(_PLACE)))
+        reporting.append(
+            Unit(
+                f"{code[:4]}{i + 2:02d}",
+                f"{short}{place}{_SUFFIX[i % 3]}",
+                "county",
+                "县区",
+                1.0 / units,
+            )
+        )
+    for i in range(zones):
+        reporting.append(
+            Unit(f"{code}Z{i + 1:02d}", f"{short}第{i + 1}开发区", "zone", "开发区", 1.0 / units)
+        )
+    hosted = [
+        Unit(
+            f"{reporting[i].code}P01",
+            f"{reporting[i].name}产业园",
+            "park",
+            None,
+            0,
+            host=reporting[i].code,
+        )
+        for i in range(min(parks, len(reporting)))
+    ]
+    letters = "".join(chr(ord("A") + int(c) % 26) for c in code[2:4])
+    return Prefecture(code, name, tuple(reporting), tuple(hosted), f"{letters}{code[2:4]}")
+
 
 # scheme, code, name, leader (a post, not a person), lead department
 CHAINS_KM2022 = [
@@ -209,3 +276,40 @@ FOREIGN_ORIGINS = ["香港", "澳门", "新加坡", "泰国", "日本", "德国"
 
 def all_units() -> list[Unit]:
     return REPORTING_UNITS + PARKS
+
+
+# The 赛马榜 scheme the sample ships (reference/league_scheme.csv): per peer group, the
+# indicators (<metric>.<measure>) with their weights, and the size of the 红榜/黑榜.
+LEAGUE_SCHEME = [
+    (
+        "县区",
+        [
+            ("arrived_out_of_province.completion_rate_pct", "0.30"),
+            ("arrived_out_of_province.yoy_growth_pct", "0.20"),
+            ("fdi_utilized.completion_rate_pct", "0.15"),
+            ("major_projects_signed.ytd", "0.15"),
+            ("projects_started.ytd", "0.10"),
+            ("top500_enterprises.ytd", "0.10"),
+        ],
+        3,
+    ),
+    (
+        "开发区",
+        [
+            ("arrived_out_of_province.completion_rate_pct", "0.25"),
+            ("fdi_utilized.completion_rate_pct", "0.25"),
+            ("arrived_out_of_province.yoy_growth_pct", "0.15"),
+            ("major_projects_signed.ytd", "0.20"),
+            ("projects_in_production.ytd", "0.15"),
+        ],
+        2,
+    ),
+    (
+        "州市",
+        [
+            ("arrived_out_of_province.yoy_growth_pct", "0.50"),
+            ("fdi_utilized.yoy_growth_pct", "0.50"),
+        ],
+        3,
+    ),
+]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from ..ingest.landing import REFERENCE_FILES
+from ..ingest.landing import OPTIONAL_COLUMNS, REFERENCE_FILES
 from .model import (
     BASES_2021,
     CITY_TARGET_2022_OUT_OF_CITY,
@@ -32,13 +32,12 @@ from .model import (
 from .reference import (
     CITY,
     INDUSTRIES,
-    PARKS,
+    LEAGUE_SCHEME,
     PREFECTURES,
     PROVINCE,
-    REPORTING_UNITS,
     SCHEMES,
     Unit,
-    all_units,
+    synthetic_prefecture,
 )
 
 METRIC_LABEL = {"oop": "省外产业到位资金", "inp": "省内市外到位资金", "fdi": "实际利用外资"}
@@ -154,85 +153,79 @@ def write_csv(path: Path, sheet: Sheet, encoding: str) -> None:
 
 
 class SampleWriter:
+    """The files of one prefecture's units (its model), and its share of the reference data."""
+
     def __init__(self, model: SampleModel, out: Path) -> None:
         self.m = model
+        self.pref = model.prefecture
         self.out = out
-        self.style = {u.code: STYLES[i % len(STYLES)] for i, u in enumerate(REPORTING_UNITS)}
-        for p in PARKS:  # parks send xlsx only
+        units = self.pref.reporting_units
+        self.style = {u.code: STYLES[i % len(STYLES)] for i, u in enumerate(units)}
+        for p in self.pref.parks:  # parks send xlsx only
             self.style[p.code] = STYLES[len(p.name) % 2]
         self.targets = self._targets()
 
+    def _codes(self, unit_code: str) -> list[str]:
+        """The reporting units a form adds up: the unit, or the prefecture's units."""
+        if unit_code == self.pref.code:
+            return [u.code for u in self.pref.reporting_units]
+        return [unit_code]
+
     # reference ---------------------------------------------------------------------
-    def write_reference(self) -> None:
-        ref = self.out / "reference"
-        ref.mkdir(parents=True, exist_ok=True)
-        with (ref / "units.csv").open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(REFERENCE_FILES["units"])
-            w.writerow([*PROVINCE, "province", "", "", "", "1950-01-01", ""])
-            for code, name in PREFECTURES:
-                w.writerow([code, name, "prefecture", PROVINCE[0], "", "", "1950-01-01", ""])
-            for u in all_units():
-                w.writerow(
-                    [
-                        u.code,
-                        u.name,
-                        u.unit_type,
-                        CITY[0],
-                        u.host or "",
-                        u.peer_group or "",
-                        u.valid_from,
-                        "",
-                    ]
-                )
-        with (ref / "aliases.csv").open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(REFERENCE_FILES["aliases"])
-            w.writerow(["昆明", CITY[0]])
-            for u in all_units():
-                for a in u.aliases:
-                    w.writerow([a, u.code])
-        with (ref / "chains.csv").open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(REFERENCE_FILES["chains"])
-            for scheme, (start, end, chains) in SCHEMES.items():
-                for code, name, leader, dept in chains:
-                    w.writerow([scheme, code, name, leader, dept, start, end])
-        with (ref / "targets.csv").open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(REFERENCE_FILES["targets"])
-            for (year, unit, metric), v in sorted(self.targets.items()):
-                w.writerow([year, unit, metric, f"{v / 100:.2f}"])
+    def unit_rows(self) -> list[list[str]]:
+        return [
+            [
+                u.code,
+                u.name,
+                u.unit_type,
+                self.pref.code,
+                u.host or "",
+                u.peer_group or "",
+                u.valid_from,
+                "",
+                "" if u.in_league else "false",
+            ]
+            for u in self.pref.units
+        ]
+
+    def alias_rows(self) -> list[list[str]]:
+        rows = [[a, self.pref.code] for a in self.pref.aliases]
+        return rows + [[a, u.code] for u in self.pref.units for a in u.aliases]
 
     def _targets(self) -> dict[tuple[int, str, str], int]:
         rng = self.m.rng
+        calibrated = self.pref.calibrated
         out: dict[tuple[int, str, str], int] = {}
-        for year in YEARS:
+        for year in self.m.years:
             dec = f"{year}-12"
             for metric in METRICS:
                 stem = METRIC_STEM[metric]
                 city = 0
-                for u in REPORTING_UNITS:
-                    fixed = UNIT_TARGETS_2022.get(u.code, {}).get(metric) if year == 2022 else None
+                for u in self.pref.reporting_units:
+                    fixed = (
+                        UNIT_TARGETS_2022.get(u.code, {}).get(metric)
+                        if calibrated and year == 2022
+                        else None
+                    )
                     actual = self.m.unit_amounts(u.code, dec)[metric][1]
                     v = fixed or max(100, round(actual * rng.uniform(0.9, 1.2), -2))
                     out[(year, u.code, stem)] = v
                     city += v
-                out[(year, CITY[0], stem)] = city
-        out[(2022, CITY[0], "arrived_out_of_city")] = CITY_TARGET_2022_OUT_OF_CITY
+                out[(year, self.pref.code, stem)] = city
+        if calibrated:
+            out[(2022, self.pref.code, "arrived_out_of_city")] = CITY_TARGET_2022_OUT_OF_CITY
         return out
 
     # register -------------------------------------------------------------------------
     def write_register(self) -> None:
-        for year, scheme, filled in (
-            (2022, "KM2022", date(2022, 12, 31)),
-            (2023, "KM2023", date(2023, 12, 31)),
-        ):
+        for year in self.m.years:
+            scheme = "KM2022" if year < 2023 else "KM2023"
+            filled = date(year, 12, 31)
             chain_name = {c[0]: c[1] for c in SCHEMES[scheme][2]}
             chain_of = {i[0]: (i[2] if scheme == "KM2022" else i[3]) for i in INDUSTRIES}
-            units = {u.code: u for u in all_units()}
+            units = {u.code: u for u in self.pref.units}
             sheet = Sheet("项目库")
-            sheet.add(f"昆明市招商引资项目库（{year}年12月）")
+            sheet.add(f"{self.pref.name}招商引资项目库（{year}年12月）")
             sheet.add(f"填报日期：{_cn_date(filled)}")
             header = [
                 "项目编号",
@@ -277,7 +270,10 @@ class SampleWriter:
                     units[p.transferred_from].name if moved else "",
                     p.transferred_on if moved else None,
                 )
-            write_xlsx(self.out / "register" / f"项目库{year}年12月.xlsx", [sheet], filled)
+            name = f"项目库{year}年12月.xlsx"
+            if not self.pref.calibrated:
+                name = f"项目库_{self.pref.name}_{year}年12月.xlsx"
+            write_xlsx(self.out / "register" / name, [sheet], filled)
 
     # form A -----------------------------------------------------------------------------
     def form_a(self, unit: Unit, period: str) -> Sheet:
@@ -373,8 +369,8 @@ class SampleWriter:
         year = int(period[:4])
         start, end = date(year, 1, 1), month_end(period)
         mstart = date(year, int(period[5:]), 1)
-        codes = [unit_code] if unit_code != CITY[0] else [u.code for u in REPORTING_UNITS]
-        ps = [p for p in self.m.projects if p.unit_by_year[max(year, 2022)] in codes]
+        codes = set(self._codes(unit_code))
+        ps = [p for p in self.m.projects if p.unit_by_year[max(year, self.m.years[0])] in codes]
 
         def pair(pred, value=lambda p: 1):
             ytd = sum(value(p) for p in ps if pred(p, start))
@@ -396,13 +392,13 @@ class SampleWriter:
         }
 
     def _last_year(self, unit_code: str, period: str) -> dict[str, int]:
-        """上年同期累计 per metric, hundredths. 2022 needs 2021, which the sample invents."""
+        """上年同期累计 per metric, hundredths. The first year needs the year before, which the
+        sample invents."""
         year = int(period[:4])
         prev = f"{year - 1}{period[4:]}"
-        units = [unit_code] if unit_code != CITY[0] else [u.code for u in REPORTING_UNITS]
         out = dict.fromkeys(METRICS, 0)
-        for code in units:
-            if year == 2023:
+        for code in self._codes(unit_code):
+            if year > self.m.years[0]:
                 amounts = self.m.unit_amounts(code, prev)
                 for metric in METRICS:
                     out[metric] += amounts[metric][1]
@@ -413,8 +409,9 @@ class SampleWriter:
 
     def _base_2021(self, unit_code: str, period: str) -> dict[str, int]:
         this = self.m.unit_amounts(unit_code, period)
-        dec = self.m.unit_amounts(unit_code, "2022-12")
-        if unit_code in BASES_2021:
+        first_december = f"{self.m.years[0]}-12"
+        dec = self.m.unit_amounts(unit_code, first_december)
+        if self.pref.calibrated and unit_code in BASES_2021:
             out_of_city, fdi = BASES_2021[unit_code]
             dec_ooc = dec["oop"][1] + dec["inp"][1]
             oop_share = dec["oop"][1] / dec_ooc if dec_ooc else 0.5
@@ -427,7 +424,8 @@ class SampleWriter:
         else:
             growth = 1.05 + (sum(map(ord, unit_code)) % 30) / 100  # stable per unit
             ratio = dict.fromkeys(METRICS, 1 / growth)
-        if period == "2022-12" and unit_code in BASES_2021:  # hit the published base exactly
+        if self.pref.calibrated and period == "2022-12" and unit_code in BASES_2021:
+            # hit the published base exactly
             oc, fdi = BASES_2021[unit_code]
             return {"oop": oop, "inp": oc - oop, "fdi": fdi}
         return {metric: round(this[metric][1] * ratio[metric]) for metric in METRICS}
@@ -448,10 +446,10 @@ class SampleWriter:
             "年度目标",
             "完成率(%)",
         )
-        if unit_code == CITY[0]:
+        if unit_code == self.pref.code:
             amounts = {metric: [0, 0] for metric in METRICS}
-            for u in REPORTING_UNITS:
-                for metric, (a, b) in self.m.unit_amounts(u.code, period).items():
+            for code in self._codes(unit_code):
+                for metric, (a, b) in self.m.unit_amounts(code, period).items():
                     amounts[metric][0] += a
                     amounts[metric][1] += b
         else:
@@ -520,12 +518,12 @@ class SampleWriter:
         return unit.name
 
     def write_submissions(self) -> None:
-        for year in YEARS:
+        for year in self.m.years:
             for period in periods(year):
                 base = self.out / "submissions" / period
                 filled = _filled_on(period)
                 m = int(period[5:])
-                for i, u in enumerate(REPORTING_UNITS):
+                for i, u in enumerate(self.pref.reporting_units):
                     if u.valid_from > f"{period}-31":
                         continue
                     folder = base / self.folder_name(u, i)
@@ -541,7 +539,7 @@ class SampleWriter:
                         st,
                         filled,
                     )
-                for p in PARKS:
+                for p in self.pref.parks:
                     self._emit(
                         base / p.name,
                         "到位资金明细表",
@@ -551,65 +549,133 @@ class SampleWriter:
                         filled,
                     )
                 self._emit(
-                    base / CITY[1],
+                    base / self.pref.name,
                     "主要指标汇总表",
                     "",
-                    self.form_s(CITY[0], CITY[1], period),
+                    self.form_s(self.pref.code, self.pref.name, period),
                     STYLES[0],
                     filled,
                 )
-                self._write_published(period)
 
-    def _write_published(self, period: str) -> None:
-        """省级通报: the province's YTD per prefecture; Kunming's equals the city's own total."""
-        city = {metric: [0, 0] for metric in METRICS}
-        for u in REPORTING_UNITS:
-            for metric, (_month, ytd) in self.m.unit_amounts(u.code, period).items():
-                city[metric][1] += ytd
-        last = self._last_year(CITY[0], period)
-        rows = []
-        totals = {"oop": [0, 0], "fdi": [0, 0]}
+    def city_figures(self, period: str) -> dict[str, tuple[int, int]]:
+        """The prefecture's YTD and last year's, per metric (hundredths): what it reports up."""
+        last = self._last_year(self.pref.code, period)
+        out = {}
+        for metric in METRICS:
+            ytd = sum(
+                self.m.unit_amounts(code, period)[metric][1] for code in self._codes(self.pref.code)
+            )
+            out[metric] = (ytd, last[metric])
+        return out
+
+
+def write_reference(out: Path, writers: list[SampleWriter]) -> None:
+    """The bureau's reference files, for every prefecture written."""
+    ref = out / "reference"
+    ref.mkdir(parents=True, exist_ok=True)
+    with (ref / "units.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([*REFERENCE_FILES["units"], *OPTIONAL_COLUMNS["units"]])
+        w.writerow([*PROVINCE, "province", "", "", "", "1950-01-01", "", ""])
         for code, name in PREFECTURES:
-            for metric in ("oop", "fdi"):
-                if code == CITY[0]:
-                    ytd, ly = city[metric][1], last[metric]
-                else:
-                    share = 0.05 + (int(code) % 97) / 600
-                    ytd = round(city[metric][1] * share)
-                    ly = round(ytd / (1.02 + (int(code) % 13) / 50))
-                totals[metric][0] += ytd
-                totals[metric][1] += ly
-                rows.append((name, metric, ytd, ly))
-        path = self.out / "published" / "province" / f"{period}.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8-sig", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["州市", "指标", _ytd_label(period), "同比增长(%)"])
-            for metric in ("oop", "fdi"):
-                ytd, ly = totals[metric]
-                w.writerow(
-                    [
-                        PROVINCE[1],
-                        METRIC_LABEL[metric],
-                        f"{ytd / 100:.2f}",
-                        f"{(ytd - ly) / ly * 100:.2f}",
-                    ]
-                )
-            for name, metric, ytd, ly in rows:
-                w.writerow(
-                    [name, METRIC_LABEL[metric], f"{ytd / 100:.2f}", f"{(ytd - ly) / ly * 100:.2f}"]
-                )
+            w.writerow([code, name, "prefecture", PROVINCE[0], "", "州市", "1950-01-01", "", ""])
+        for writer in writers:
+            w.writerows(writer.unit_rows())
+    with (ref / "aliases.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(REFERENCE_FILES["aliases"])
+        for writer in writers:
+            w.writerows(writer.alias_rows())
+    first_year = min(writer.m.years[0] for writer in writers)
+    with (ref / "chains.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(REFERENCE_FILES["chains"])
+        for scheme, (start, end, chains) in SCHEMES.items():
+            start = min(start, f"{first_year}-01-01") if scheme == "KM2022" else start
+            for code, name, leader, dept in chains:
+                w.writerow([scheme, code, name, leader, dept, start, end])
+    with (ref / "targets.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(REFERENCE_FILES["targets"])
+        for writer in writers:
+            for (year, unit, metric), v in sorted(writer.targets.items()):
+                w.writerow([year, unit, metric, f"{v / 100:.2f}"])
+    with (ref / "league_scheme.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(REFERENCE_FILES["league_scheme"])
+        for group, rows, list_size in LEAGUE_SCHEME:
+            for indicator, weight in rows:
+                w.writerow([group, indicator, weight, list_size])
 
 
-def generate(out: Path, seed: int = 20230630) -> None:
-    """Write the whole sample under ``out`` (replacing what the generator wrote before)."""
+def write_published(out: Path, writers: list[SampleWriter], period: str) -> None:
+    """省级通报: the province's YTD per prefecture, and its own total. A prefecture written
+    here gets its own total (what its units' forms add up to); the others, figures
+    proportioned on the first one's."""
+    written = {writer.pref.code: writer.city_figures(period) for writer in writers}
+    reference = next(iter(written.values()))
+    rows = []
+    totals = {"oop": [0, 0], "fdi": [0, 0]}
+    for code, name in PREFECTURES:
+        for metric in ("oop", "fdi"):
+            if code in written:
+                ytd, ly = written[code][metric]
+            else:
+                share = 0.05 + (int(code) % 97) / 600
+                ytd = round(reference[metric][0] * share)
+                ly = round(ytd / (1.02 + (int(code) % 13) / 50))
+            totals[metric][0] += ytd
+            totals[metric][1] += ly
+            rows.append((name, metric, ytd, ly))
+    path = out / "published" / "province" / f"{period}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def growth(ytd: int, ly: int) -> str:
+        return f"{(ytd - ly) / ly * 100:.2f}" if ly else "—"
+
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["州市", "指标", _ytd_label(period), "同比增长(%)"])
+        for metric in ("oop", "fdi"):
+            ytd, ly = totals[metric]
+            w.writerow([PROVINCE[1], METRIC_LABEL[metric], f"{ytd / 100:.2f}", growth(ytd, ly)])
+        for name, metric, ytd, ly in rows:
+            w.writerow([name, METRIC_LABEL[metric], f"{ytd / 100:.2f}", growth(ytd, ly)])
+
+
+# Tiers of sample: S, the Kunming sample (raw/); S2, Kunming and a synthetic prefecture
+# beside it; M, a province (16 synthetic prefectures × 10 units × 150 projects, 3 years);
+# L, M with ten times the projects.
+TIERS = {
+    "S": {"kunming": True, "prefectures": 0, "projects": None, "years": YEARS},
+    "S2": {"kunming": True, "prefectures": 1, "projects": 40, "years": YEARS},
+    "M": {"kunming": False, "prefectures": 16, "projects": 150, "years": (2021, 2022, 2023)},
+    "L": {"kunming": False, "prefectures": 16, "projects": 1500, "years": (2021, 2022, 2023)},
+}
+
+
+def models_of(tier: str, seed: int = 20230630) -> list[SampleModel]:
+    spec = TIERS[tier]
+    models = [SampleModel(seed)] if spec["kunming"] else []
+    others = [p for p in PREFECTURES if not (spec["kunming"] and p[0] == CITY[0])]
+    for code, name in others[: spec["prefectures"]]:
+        prefecture = synthetic_prefecture(code, name)
+        models.append(SampleModel(seed, prefecture, spec["years"], spec["projects"]))
+    return models
+
+
+def generate(out: Path, seed: int = 20230630, tier: str = "S") -> None:
+    """Write a sample of the given tier under ``out`` (replacing what the generator wrote)."""
     for sub in ("reference", "register", "submissions", "published"):
         shutil.rmtree(out / sub, ignore_errors=True)
-    model = SampleModel(seed)
-    writer = SampleWriter(model, out)
-    writer.write_reference()
-    writer.write_register()
-    writer.write_submissions()
+    writers = [SampleWriter(model, out) for model in models_of(tier, seed)]
+    write_reference(out, writers)
+    for writer in writers:
+        writer.write_register()
+        writer.write_submissions()
+    for year in TIERS[tier]["years"]:
+        for period in periods(year):
+            write_published(out, writers, period)
 
 
 def summary(model: SampleModel) -> dict[str, float]:
@@ -622,4 +688,4 @@ def summary(model: SampleModel) -> dict[str, float]:
     return {"oop_2023_06": oop / 100, "industrial_2023_06": ind / 100}
 
 
-__all__ = ["Project", "allocate", "generate", "summary"]
+__all__ = ["TIERS", "Project", "allocate", "generate", "summary"]

@@ -1,10 +1,19 @@
 -- Every current form A figure (reporting units and parks) in long form, one row per
 -- project x unit x month x metric, next to the figures it must chain with: the previous
--- month's YTD (0 in January or when absent) and the last earlier YTD of the same year.
+-- month's YTD (0 in January or when absent), whether the unit's previous form A came at all
+-- (a month it never sent cannot be chained with) and the last earlier YTD of the same year.
 -- The YTD-chain rules (R03, R04) and the history rules read this.
 with cells as (
     select * from {{ ref('stg_forms__arrival_cells') }}
     where is_current_submission and project_code is not null
+),
+
+forms_sent as (
+    select distinct
+        unit_code,
+        period
+    from {{ ref('stg_forms__submissions') }}
+    where form = 'form_a'
 ),
 
 revisions as (
@@ -34,6 +43,7 @@ select
     figures.*,
     coalesce(revisions.is_revised, false) as is_revised,
     coalesce(previous_month.ytd_value, 0) as previous_month_ytd,
+    right(figures.period, 2) = '01' or previous_form.period is not null as has_previous_month_form,
     lag(figures.ytd_value) over (
         partition by figures.project_code, figures.unit_code, figures.metric, figures.report_year
         order by figures.period
@@ -51,4 +61,8 @@ left join figures as previous_month
         and figures.report_year = previous_month.report_year
         and previous_month.period
         = strftime(cast(figures.period || '-01' as date) - interval 1 month, '%Y-%m')
+left join forms_sent as previous_form
+    on
+        figures.unit_code = previous_form.unit_code
+        and previous_form.period = strftime(cast(figures.period || '-01' as date) - interval 1 month, '%Y-%m')
 left join revisions on figures.submission_id = revisions.submission_id

@@ -21,6 +21,7 @@ select
         else parents.parent_code
     end as province_code,
     units.is_reporting_unit,
+    units.in_league,
     units.valid_from,
     units.valid_to,
     coalesce(units.valid_to >= current_date, true) as is_current

@@ -1,8 +1,14 @@
 -- Per project and metric: last month's YTD + this month = this month's YTD. When last month's
 -- YTD was typed in the wrong unit (int_unit_slips_found) and the chain holds with its
 -- corrected value, the break is that slip's echo: it points to the slip (unit_scale, the
--- slip's month in cause_period), and alerts group it with it.
-with slips as (
+-- slip's month in cause_period), and alerts group it with it. A project the register does not
+-- know has no chain to check (R07 names it), nor has a month after one the unit never sent
+-- (R11 names that).
+with registered as (
+    select distinct project_code from {{ ref('stg_register__projects') }}
+),
+
+slips as (
     select * from {{ ref('int_unit_slips_found') }}
     where form = 'form_a' and is_slip and excess_ytd <> 0
 ),
@@ -67,9 +73,13 @@ checks as (
     inner join {{ ref('stg_reference__units') }} as u on f.unit_code = u.unit_code
     inner join {{ ref('metrics') }} as m on f.metric = m.metric
     where
-        f.ytd_value is distinct from 0
-        or f.month_reported is distinct from 0
-        or f.previous_month_ytd <> 0
+        f.project_code in (select r.project_code from registered as r)
+        and f.has_previous_month_form
+        and (
+            f.ytd_value is distinct from 0
+            or f.month_reported is distinct from 0
+            or f.previous_month_ytd <> 0
+        )
 )
 
 {{ rule_result('checks', with_cause_period=true) }}

@@ -7,7 +7,7 @@ with city_detail as (
         unit_code as prefecture_code,
         metric,
         ytd_value
-    from {{ ref('mart_unit_monthly') }}
+    from {{ ref('mart_monthly_bulletin') }}
     where unit_type = 'prefecture'
 ),
 

@@ -11,5 +11,7 @@ select
     nullif(peer_group, '') as peer_group,
     cast(valid_from as date) as valid_from,
     cast(nullif(valid_to, '') as date) as valid_to,
-    unit_type in ('county', 'zone') as is_reporting_unit
+    unit_type in ('county', 'zone') as is_reporting_unit,
+    -- 赛马榜: a unit with in_league false is listed but not ranked (empty: ranked)
+    coalesce(lower(trim(in_league)) not in ('false', 'no', '0', '否'), true) as in_league
 from current_rows
