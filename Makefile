@@ -43,8 +43,11 @@ dev: $(STAMP)
 sample: $(STAMP)
 	$(BIN)/zhaoshang generate-sample --out raw
 
+# the scale benchmark (bench/README.md): tiers S and M; `make bench TIERS="S M L"` for L
+TIERS ?= S M
 bench: $(STAMP)
 	$(BIN)/python bench/xlsx_read.py 200000
+	$(BIN)/python bench/run.py $(TIERS)
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

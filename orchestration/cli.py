@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from contextlib import nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import settings
@@ -73,9 +74,23 @@ def run_pipeline(full_refresh: bool = False, months: tuple[str, str] | None = No
 
     ``months``: the range of monthly partitions to land and rebuild (default: every month
     that has files); the unpartitioned assets are always rebuilt.
+
+    When no raw file, no code and no deadline changed since the last successful run
+    (``changes.py``), nothing is rebuilt: it says so and reports that run's decision.
     """
+    from . import changes
+
     _env()
     started = time.perf_counter()
+    state = changes.load_state()
+    files = changes.scan(state["files"] if state else {})
+    if not full_refresh and months is None and changes.nothing_changed(state, files):
+        print(
+            f"Nothing changed since the run of {state['started_at']} (no raw file, "
+            "no code, no deadline passed): nothing rebuilt."
+        )
+        return _report(settings().warehouse_path, time.perf_counter() - started)
+    run_started = datetime.now(UTC).isoformat(timespec="seconds")
     from dagster._core.storage.tags import (
         ASSET_PARTITION_RANGE_END_TAG,
         ASSET_PARTITION_RANGE_START_TAG,
@@ -109,6 +124,7 @@ def run_pipeline(full_refresh: bool = False, months: tuple[str, str] | None = No
             file=sys.stderr,
         )
         return 1
+    changes.save_state(files, started_at=run_started)
     return _report(settings().warehouse_path, elapsed)
 
 

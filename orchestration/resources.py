@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import dagster as dg
 import duckdb
 
+from .changes import forget_state
 from .config import Settings, settings
 
 
@@ -22,6 +23,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         path = self.settings.build_path
         path.parent.mkdir(parents=True, exist_ok=True)
+        forget_state()  # the build changes: the next run must not trust the last one's state
         con = duckdb.connect(str(path))
         try:
             yield con

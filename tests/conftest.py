@@ -90,12 +90,20 @@ def copy_build(built: Built, dest: Path) -> tuple[Path, Path]:
     return raw, data
 
 
+STAMPS = frozenset({"built_at", "loaded_at"})  # when a row was built or its file landed
+LINEAGE = frozenset({"submission_id"})  # which file version a row came from
+# what was sent and when: every re-sent file is recorded (revision counts too), by design
+HISTORY = frozenset({"mart_submission_changes", "mart_submission_status"})
+
+
 def marts_fingerprint(
     path: Path,
     skip_columns: frozenset[str] = frozenset(),
     skip_tables: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
-    """A hash of each mart's rows in a stable order, leaving out the columns and tables given."""
+    """A hash of each mart's rows in a stable order, leaving out the run's time stamps and the
+    columns and tables given."""
+    skip_columns = skip_columns | STAMPS
     with duckdb.connect(str(path), read_only=True) as con:
         tables = [
             r[0]

@@ -66,6 +66,19 @@ def edit(
     raise LookupError(f"no matching row in {path}")
 
 
+def insert_csv_row(path: Path, cells: list[str], before: str = "合计") -> None:
+    """Insert a row into a CSV form, in its own encoding, above the row starting with
+    `before` (the total) or at the end."""
+    data = path.read_bytes()
+    enc = _encoding(data)
+    rows = list(csv.reader(io.StringIO(data.decode(enc))))
+    at = next((i for i, r in enumerate(rows) if r and r[0].strip() == before), len(rows))
+    rows.insert(at, cells)
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    path.write_bytes(out.getvalue().encode(enc))
+
+
 def rows(path: Path) -> list[list[str]]:
     """The file's cells as text, first sheet with a table (for finding what to break)."""
     if path.suffix == ".csv":

@@ -55,11 +55,23 @@ def targets(clean_build: Built) -> dict:
         """,
         build=True,
     )[0]
-    (moved, old_unit, new_unit) = q(
-        "select project_code, transferred_from_code, reporting_unit_code from intermediate.int_projects_versioned "
-        "where transferred_from_code = '530111'",
+    # a transferred project with money in June 2023 that the province's figures carry (省外 or
+    # 外资, which R13 compares), in its new unit's detail form; the old unit's June CSV
+    (moved, old_unit, new_unit, new_file, old_file) = q(
+        """
+        select p.project_code, p.transferred_from_code, p.reporting_unit_code, f.source_file,
+               (select any_value(o.source_file) from intermediate.int_arrival_figures_chained as o
+                where o.unit_code = p.transferred_from_code and o.period = '2023-06')
+        from intermediate.int_projects_versioned as p
+        join intermediate.int_arrival_figures_chained as f
+          on f.project_code = p.project_code and f.unit_code = p.reporting_unit_code
+        where p.transferred_from_code is not null and f.period = '2023-06' and f.ytd_value > 0
+          and f.metric in ('arrived_out_of_province', 'fdi_utilized')
+        order by p.project_code limit 1
+        """,
         build=True,
     )[0]
+    assert old_file.endswith(".csv"), old_file
     (park_total,) = q(
         "select sum(value) from staging.stg_forms__arrival_cells where period = '2023-06' "
         "and unit_code = '530181P01' and is_current_submission "
@@ -71,7 +83,7 @@ def targets(clean_build: Built) -> dict:
         "old_project": old_project,
         "unchained_project": unchained_project,
         "unit_of_old_projects": unit_code,
-        "moved": (moved, old_unit, new_unit),
+        "moved": (moved, old_unit, new_unit, new_file, old_file),
         "park_total": float(park_total),
     }
 
@@ -256,21 +268,26 @@ def test_unit_scale_a_wan_yuan_figure_typed_as_yi_yuan(tmp_path: Path) -> None:
 def test_double_count_a_transferred_project_reported_by_both_units(
     tmp_path: Path, targets: dict
 ) -> None:
-    moved, old_unit, _ = targets["moved"]
+    moved, old_unit, _, new_name, old_name = targets["moved"]
     raw = copy_sample(tmp_path / "raw")
-    new_file = _file(raw, JUNE, "昆明經開區", "明细")
-    old_file = _file(raw, JUNE, "官渡区", "明细")  # both CSV in 万元, same columns
+    new_file, old_file = raw / new_name, raw / old_name
     row = next(r for r in ss.rows(new_file) if len(r) > 1 and r[1] == moved)
-    lines = old_file.read_bytes().decode("utf-8-sig").splitlines(keepends=True)
-    total_at = next(i for i, line in enumerate(lines) if line.startswith("合计"))
-    lines.insert(total_at, ",".join(["99", *row[1:]]) + "\r\n")
-    old_file.write_bytes("".join(lines).encode("utf-8-sig"))
+    # every house style has the same columns; amounts (not 万美元) follow each file's unit
+    scale = _amount_unit(new_file) / _amount_unit(old_file)
+    row[3:7] = [f"{float(v or 0) * scale:g}" for v in row[3:7]]
+    ss.insert_csv_row(old_file, ["99", *row[1:]])
     built = run_warehouse(raw, tmp_path / "data")
     assert {(f["period"], f["unit_code"], f["project_code"]) for f in built.failures("R08")} == {
         (JUNE, old_unit, moved)
     }
     period, unit, cause, _ = _top_suspect(built, "R13", metric=None)
     assert (period, unit, cause) == (JUNE, old_unit, "double_count")
+
+
+def _amount_unit(path: Path) -> float:
+    """亿元 per unit of a detail form's amount columns."""
+    head = " ".join(" ".join(r) for r in ss.rows(path)[:4])
+    return 1e-4 if "万元" in head else 1.0
 
 
 def test_double_count_a_park_added_on_top_of_its_host(tmp_path: Path, targets: dict) -> None:

@@ -23,15 +23,11 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from ..config import settings
+from ..changes import ELSEWHERE, REFERENCE, changed_files, scan
 from ..constants import PERIODS_TAG, WAREHOUSE_JOB
-from ..ingest.landing import discover, sha256_of
-from ..periods import affected, contiguous, in_window, window
+from ..periods import affected, contiguous
 from .dbt import monthly_models
 from .landing import landing_submissions
-
-REFERENCE = "reference"  # what the cursor records as the "period" of reference files
-ELSEWHERE = "elsewhere"  # files that belong to no open month
 
 MONTH_RUN = dg.AssetSelection.assets(landing_submissions).downstream()
 UNPARTITIONED_RUN = dg.AssetSelection.all() - dg.AssetSelection.assets(
@@ -39,35 +35,11 @@ UNPARTITIONED_RUN = dg.AssetSelection.all() - dg.AssetSelection.assets(
 )
 
 
-def _scan(previous: dict[str, list]) -> dict[str, list]:
-    """path -> [size, mtime_ns, sha256, scope], re-hashing only files whose stat changed."""
-    raw_dir = settings().raw_dir
-    candidates, problems = discover(raw_dir)
-    accepted = window()
-    out = {}
-    for cand in candidates:
-        stat = cand.path.stat()
-        if cand.period is None:
-            scope = REFERENCE
-        elif in_window(cand.period, accepted):
-            scope = cand.period
-        else:
-            scope = ELSEWHERE
-        known = previous.get(cand.rel)
-        if known and known[:2] == [stat.st_size, stat.st_mtime_ns] and known[3] == scope:
-            out[cand.rel] = known
-        else:
-            out[cand.rel] = [stat.st_size, stat.st_mtime_ns, sha256_of(cand.path), scope]
-    for problem in problems:  # symbolic links and paths leaving raw/ are never opened
-        out[problem.file] = [0, 0, f"set aside: {problem.reason}", ELSEWHERE]
-    return out
-
-
 def run_requests(
     previous: dict[str, list], current: dict[str, list], asset_graph
 ) -> list[dg.RunRequest]:
     """What to run for the files whose content is new or changed."""
-    changed = sorted(p for p, v in current.items() if p not in previous or previous[p][2:] != v[2:])
+    changed = [p for p in changed_files(previous, current) if p in current]  # gone: kept
     if not changed:
         return []
     scopes = {current[p][3] for p in changed}
@@ -115,7 +87,7 @@ def run_requests(
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext):
     previous = json.loads(context.cursor) if context.cursor else {}
-    current = _scan(previous)
+    current = scan(previous)
     requests = run_requests(previous, current, context.repository_def.asset_graph)
     context.update_cursor(json.dumps(current))
     if not requests:

@@ -511,8 +511,8 @@ class SampleWriter:
             write_csv(folder / f"{csv_stem}.csv", sheet, enc)
 
     def folder_name(self, unit: Unit, index: int) -> str:
-        if unit.code == "530100Z01":
-            return "昆明經開區"  # traditional script
+        if "昆明經開區" in unit.aliases:
+            return "昆明經開區"  # traditional script (the Kunming sample's own zone only)
         if index % 5 == 1:
             return unit.code
         return unit.name

@@ -63,7 +63,8 @@ select
         when c.ranking is not null then r.detail || '。最可能的原因：' || c.ranking
         else r.detail
     end as detail,
-    r.source_file
+    r.source_file,
+    1 as checks
 from results as r
 left join culprits as c
     on

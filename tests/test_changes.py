@@ -1,0 +1,107 @@
+"""What counts as a change since the last run (``orchestration/changes.py``): file content,
+not its time stamp; the code; a deadline passing. No build: a raw folder of a few files."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from orchestration import changes
+
+from .conftest import pointing_at
+
+
+@pytest.fixture
+def folders(tmp_path: Path):
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    (raw / "reference").mkdir(parents=True)
+    (raw / "reference" / "units.csv").write_text("unit_code,unit_name\n530102,五华区\n")
+    month = raw / "submissions" / "2023-06" / "五华区"
+    month.mkdir(parents=True)
+    (month / "明细.csv").write_text("序号,项目编号\n1,KM20230001\n")
+    (data / "build").mkdir(parents=True)
+    (data / "warehouse.duckdb").write_bytes(b"")
+    (data / "build" / "warehouse.duckdb").write_bytes(b"")
+    with pointing_at(raw, data):
+        yield raw, data
+
+
+def test_the_same_files_after_a_successful_run_are_no_change(folders) -> None:
+    assert changes.nothing_changed(None, changes.scan({})) is False  # no run yet
+    files = changes.scan({})
+    changes.save_state(files, started_at="2026-11-22T00:00:00+00:00")
+    state = changes.load_state()
+    assert changes.nothing_changed(state, changes.scan(state["files"]))
+
+
+def test_a_touched_file_is_no_change_but_new_bytes_are(folders) -> None:
+    raw, _ = folders
+    changes.save_state(changes.scan({}), started_at="t")
+    path = raw / "submissions" / "2023-06" / "五华区" / "明细.csv"
+    os.utime(path, ns=(1, 1))  # touched: same bytes
+    state = changes.load_state()
+    assert changes.nothing_changed(state, changes.scan(state["files"]))
+    path.write_text("序号,项目编号\n1,KM20230002\n")
+    files = changes.scan(state["files"])
+    assert changes.changed_files(state["files"], files) == ["submissions/2023-06/五华区/明细.csv"]
+    assert not changes.nothing_changed(state, files)
+
+
+def test_a_removed_file_a_new_file_and_a_lost_warehouse_are_changes(folders) -> None:
+    raw, data = folders
+    changes.save_state(changes.scan({}), started_at="t")
+    state = changes.load_state()
+    (raw / "submissions" / "2023-06" / "五华区" / "明细.csv").unlink()
+    assert changes.changed_files(state["files"], changes.scan({})) == [
+        "submissions/2023-06/五华区/明细.csv"
+    ]
+    (raw / "submissions" / "2023-06" / "五华区" / "明细.csv").write_text(
+        "序号,项目编号\n1,KM20230001\n"
+    )
+    (raw / "reference" / "aliases.csv").write_text("alias,unit_code\n")
+    assert changes.changed_files(state["files"], changes.scan({})) == ["reference/aliases.csv"]
+    (raw / "reference" / "aliases.csv").unlink()
+    assert changes.nothing_changed(state, changes.scan({}))
+    (data / "warehouse.duckdb").unlink()
+    assert not changes.nothing_changed(state, changes.scan({}))
+
+
+def test_other_code_or_a_passed_deadline_is_a_change(
+    folders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZS_TODAY", "2024-01-05")  # December's forms are due today
+    changes.save_state(changes.scan({}), started_at="t")
+    state = changes.load_state()
+    assert changes.nothing_changed(state, changes.scan({}))
+    monkeypatch.setenv("ZS_TODAY", "2024-01-06")  # now they are late: R11 may name someone
+    assert not changes.nothing_changed(state, changes.scan({}))
+    monkeypatch.setenv("ZS_TODAY", "2024-01-05")
+    state["code"] = "another version"
+    assert not changes.nothing_changed(state, changes.scan({}))
+
+
+def test_opening_the_build_for_writing_forgets_the_state(folders) -> None:
+    from orchestration.resources import WarehouseResource
+
+    _, data = folders
+    (data / "build" / "warehouse.duckdb").unlink()  # a real DuckDB file is made on connect
+    changes.save_state(changes.scan({}), started_at="t")
+    with WarehouseResource().connect():
+        pass
+    assert changes.load_state() is None  # a killed or Dagster-started run leaves nothing
+
+
+@pytest.mark.parametrize(
+    ("on", "period"),
+    [
+        (date(2024, 1, 5), "2023-11"),
+        (date(2024, 1, 6), "2023-12"),
+        (date(2024, 3, 31), "2024-02"),
+        (date(2024, 3, 1), "2024-01"),
+    ],
+)
+def test_the_last_month_past_its_deadline(on: date, period: str) -> None:
+    assert changes.last_period_past_deadline(on) == period  # deadline: the 5th
