@@ -180,7 +180,7 @@ def run_rules(
         counts = {
             rule_id: (checked, failed)
             for rule_id, checked, failed in con.execute(
-                "select rule_id, count(*), count(*) filter (status = 'fail') "
+                "select rule_id, sum(checks), count(*) filter (status = 'fail') "
                 "from audit.reconciliation_results group by rule_id"
             ).fetchall()
         }

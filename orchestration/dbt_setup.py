@@ -92,8 +92,16 @@ def dbt_build_args(
     run_id: str | None = None,
     months: tuple[str, str] | None = None,
 ) -> list[str]:
-    """``dbt build`` arguments for one step of a run (selection is added by the caller)."""
-    args = ["build", "--vars", json.dumps(dbt_vars(run_id=run_id, months=months))]
+    """``dbt build`` arguments for one step of a run (selection is added by the caller).
+    Unit tests are the test suite's (``make test-fast``), not every run's: they run on
+    fixtures, not on the data, and would cost each run seconds."""
+    args = [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        json.dumps(dbt_vars(run_id=run_id, months=months)),
+    ]
     if full_refresh:
         args.append("--full-refresh")
     return args

@@ -32,24 +32,6 @@ from .config import Settings
 PUBLISH_STORAGE_VERSION = "v1.0.0"
 PUBLISHED_SCHEMAS = ("marts",)
 AUDIT_SCHEMA = "audit"
-RESULTS_TABLE = "reconciliation_results"
-# What BI readers get of the reconciliation: every failing row in full; passing checks
-# counted per rule, month, unit and scope (a province passes millions of project-level
-# checks, which would otherwise be most of the file). The build file keeps every row.
-PUBLISHED_RESULTS = """
-create table pub.audit.reconciliation_results as
-select * from build.audit.reconciliation_results where status = 'fail'
-union all by name
-select
-    run_id, checked_at, rule_id, severity, status, period, unit_code, scope_code,
-    case when count(*) = 1 then any_value(source_file) end as source_file,
-    case when count(*) = 1 then any_value(detail) else '已核对 ' || count(*) || ' 项，均通过' end
-        as detail,
-    cast(count(*) as integer) as checks
-from build.audit.reconciliation_results
-where status = 'pass'
-group by run_id, checked_at, rule_id, severity, status, period, unit_code, scope_code
-"""
 
 
 @dataclass(frozen=True)
@@ -101,13 +83,9 @@ def reconciliation_status(
     return run_id, int(failures)
 
 
-def _copy_schema(
-    con: duckdb.DuckDBPyConnection, source: str, schema: str, summarized: str | None = None
-) -> None:
+def _copy_schema(con: duckdb.DuckDBPyConnection, source: str, schema: str) -> None:
     con.execute(f"create schema if not exists pub.{schema}")
     for table in _tables(con, source, schema):
-        if table == summarized:
-            continue
         copy = f'create table pub.{schema}."{table}" as select * from {source}.{schema}."{table}"'  # noqa: S608 (catalog names)
         con.execute(copy)
 
@@ -165,8 +143,7 @@ def publish(
                 _copy_schema(con, "build", schema)
             elif has_previous:
                 _copy_schema(con, "prev", schema)
-        _copy_schema(con, "build", AUDIT_SCHEMA, summarized=RESULTS_TABLE)
-        con.execute(PUBLISHED_RESULTS)
+        _copy_schema(con, "build", AUDIT_SCHEMA)
         con.execute(
             """
             create table pub.audit.publish_log (

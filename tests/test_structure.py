@@ -38,6 +38,7 @@ def test_only_entry_points_import_the_definitions() -> None:
 def test_dbt_arguments_of_a_monthly_step() -> None:
     args = dbt_build_args(run_id="abc123", months=("2023-06", "2023-07"), full_refresh=True)
     assert args[0] == "build" and args[-1] == "--full-refresh"
+    assert args[args.index("--exclude-resource-type") + 1] == "unit_test"  # the suite's
     passed = json.loads(args[args.index("--vars") + 1])
     assert passed["period_from"] == "2023-06" and passed["period_to"] == "2023-07"
     assert passed["run_id"] == "abc123"

@@ -10,6 +10,7 @@ column declares, and dbt staging types and converts it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -172,8 +173,8 @@ def recognise(grid: Grid) -> Table | None:
     for r in range(min(len(rows), HEADER_SEARCH_ROWS)):
         if not any(norm_label(c) for c in rows[r]):
             continue
+        labels, last = _header_labels(rows, r)
         for spec in FORMS:
-            labels, last = _header_labels(rows, r)
             columns: dict[str, int] = {}
             written: dict[str, str] = {}
             for c, label in enumerate(labels):
@@ -218,8 +219,7 @@ def _fill(table: Table, rows: list[list[object]], first: int, last: int) -> None
             if isinstance(c, str) and "填" in c and "填报日期" in norm_label(c):
                 tail = [norm_label(c), *(norm_label(x) for x in row[i + 1 : i + 3])]
                 table.filled_date = next((d for d in map(find_date, tail) if d), None)
-    # data rows: total (合计) and footer rows are skipped; a row is looked at closely only
-    # when one of its first text cells carries a marker word, in either script
+    # data rows: total (合计) and footer rows are skipped
     width = max(table.columns.values()) + 1
     for r in range(last + 1, len(rows)):
         cells = [cell_text(c) for c in rows[r][:width]]
@@ -227,20 +227,24 @@ def _fill(table: Table, rows: list[list[object]], first: int, last: int) -> None
         texts = [c for c in cells if c]
         if not texts:
             continue
-        if any(m in t for t in texts[:3] for m in _MARKERS) and _is_total_or_footer(texts):
+        if _is_total_or_footer(texts):
             continue
         table.rows.append((r + 1, [cells[i] for i in table.columns.values()]))
 
 
-# characters the total and footer words start with, in simplified and traditional script
-_MARKERS = ("合", "总", "總", "小", "全", "填", "审", "審", "负", "負", "制", "注", "說", "说")
+# a total word's character (every one has 计) and a footer word's first character, in
+# simplified and traditional script: only cells that carry one are normalised
+_TOTAL_MARK = re.compile("[计計]")
+_FOOTER_MARKERS = re.compile("[填审審负負制注註說说]")
 
 
 def _is_total_or_footer(texts: list[str]) -> bool:
-    labels = [norm_label(t) for t in texts]
-    return any(w in labels[0] for w in _TOTAL_WORDS) or any(
-        lab.startswith(w) for lab in labels for w in _FOOTER_WORDS
-    )
+    """A total (合计 … in the first text cell) or a footer (填报单位 … starting one of the
+    first three text cells; a 备注 further right that starts with 注: is data)."""
+    head = texts[:3]
+    if _TOTAL_MARK.search(head[0]) and any(w in norm_label(head[0]) for w in _TOTAL_WORDS):
+        return True
+    return any(norm_label(t).startswith(_FOOTER_WORDS) for t in head if _FOOTER_MARKERS.search(t))
 
 
 def parse(grids: list[Grid], display: str) -> Table:

@@ -246,12 +246,20 @@ def column_letter(index: int) -> str:
     return letters
 
 
+_HASHED: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> sha256, this process
+
+
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """The file's sha256; a file unchanged since it was hashed in this process (the change
+    scan before a run, then landing) is read once."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _HASHED:
+        if len(_HASHED) > 200_000:  # a long-lived process (the sensor's) stays small
+            _HASHED.clear()
+        with path.open("rb") as f:
+            _HASHED[key] = hashlib.file_digest(f, "sha256").hexdigest()
+    return _HASHED[key]
 
 
 def submission_id(source_file: str, sha: str) -> str:

@@ -1,6 +1,8 @@
--- audit.reconciliation_results: every row of every rule of the catalogue (one row per thing
--- checked, pass or fail), with the rule's id and severity from its meta, and for a failed
--- total (R12, R13) the culprit int_culprits_ranked names. Each rule is computed once, in
+-- audit.reconciliation_results: every failing row of every rule of the catalogue in full,
+-- with the rule's id and severity from its meta, and for a failed total (R12, R13) the
+-- culprit int_culprits_ranked names; passing checks counted per rule × period × unit ×
+-- scope (column checks: a province passes millions of project-level checks, which would
+-- otherwise be most of the warehouse). A group of one passing check keeps its own row. Each rule is computed once, in
 -- its own model; Great Expectations validates those relations and the runner checks that
 -- its failing counts are the ones here.
 {{ config(tags=['monthly']) }}
@@ -40,36 +42,90 @@ with results as (
 
 culprits as (
     select * from {{ ref('int_culprits_ranked') }}
+),
+
+checked as (
+    select
+        {{ audit_run_id() }} as run_id,
+        cast('{{ run_started_at }}' as timestamp) as checked_at,
+        r.rule_id,
+        r.severity,
+        case when r.is_failure then 'fail' else 'pass' end as status,
+        r.period,
+        r.unit_code,
+        r.project_code,
+        r.scope_code,
+        r.metric,
+        r.expected_value,
+        r.actual_value,
+        cast(r.actual_value - r.expected_value as decimal(24, 8)) as difference,
+        case when r.is_failure then coalesce(c.suspect_unit_code, r.suspect_unit_code) end as suspect_unit_code,
+        case when r.is_failure then coalesce(c.suspect_cause, r.suspect_cause) end as suspect_cause,
+        case when r.is_failure then r.cause_period end as cause_period,
+        case
+            when c.ranking is not null then r.detail || '。最可能的原因：' || c.ranking
+            else r.detail
+        end as detail,
+        r.source_file,
+        cast(1 as integer) as checks
+    from results as r
+    left join culprits as c
+        on
+            r.is_failure
+            and r.rule_id = c.rule_id
+            and r.period = c.period
+            and r.scope_code = c.scope_code
+            and r.metric = c.metric
 )
 
 select
-    {{ audit_run_id() }} as run_id,
-    cast('{{ run_started_at }}' as timestamp) as checked_at,
-    r.rule_id,
-    r.severity,
-    case when r.is_failure then 'fail' else 'pass' end as status,
-    r.period,
-    r.unit_code,
-    r.project_code,
-    r.scope_code,
-    r.metric,
-    r.expected_value,
-    r.actual_value,
-    cast(r.actual_value - r.expected_value as decimal(24, 8)) as difference,
-    case when r.is_failure then coalesce(c.suspect_unit_code, r.suspect_unit_code) end as suspect_unit_code,
-    case when r.is_failure then coalesce(c.suspect_cause, r.suspect_cause) end as suspect_cause,
-    case when r.is_failure then r.cause_period end as cause_period,
+    run_id,
+    checked_at,
+    rule_id,
+    severity,
+    status,
+    period,
+    unit_code,
+    project_code,
+    scope_code,
+    metric,
+    expected_value,
+    actual_value,
+    difference,
+    suspect_unit_code,
+    suspect_cause,
+    cause_period,
+    detail,
+    source_file,
+    checks
+from checked
+where status = 'fail'
+
+union all
+
+select
+    run_id,
+    checked_at,
+    rule_id,
+    severity,
+    status,
+    period,
+    unit_code,
+    case when count(*) = 1 then any_value(project_code) end as project_code,
+    scope_code,
+    case when count(*) = 1 then any_value(metric) end as metric,
+    case when count(*) = 1 then any_value(expected_value) end as expected_value,
+    case when count(*) = 1 then any_value(actual_value) end as actual_value,
+    case when count(*) = 1 then any_value(difference) end as difference,
+    null as suspect_unit_code,
+    null as suspect_cause,
+    null as cause_period,
     case
-        when c.ranking is not null then r.detail || '。最可能的原因：' || c.ranking
-        else r.detail
+        when count(*) = 1 then any_value(detail)
+        else '已核对 ' || count(*) || ' 项，均通过'
     end as detail,
-    r.source_file,
-    1 as checks
-from results as r
-left join culprits as c
-    on
-        r.is_failure
-        and r.rule_id = c.rule_id
-        and r.period = c.period
-        and r.scope_code = c.scope_code
-        and r.metric = c.metric
+    case when count(*) = 1 then any_value(source_file) end as source_file,
+    cast(count(*) as integer) as checks
+from checked
+where status = 'pass'
+group by run_id, checked_at, rule_id, severity, status, period, unit_code, scope_code
