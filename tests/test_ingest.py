@@ -71,6 +71,36 @@ def test_traditional_script_and_full_width_headers(tmp_path: Path) -> None:
     assert len(table.rows) == 1
 
 
+def test_totals_and_footers_are_skipped_and_data_that_looks_like_them_is_kept(
+    tmp_path: Path,
+) -> None:
+    """合计/小计 rows and 填报人/审核人 footers (in either script, after blank cells) are not
+    data; a project named 制造 or 合成 with a 备注 that starts with 注: is."""
+    path = tmp_path / "明细.csv"
+    header = [
+        "序号",
+        "项目编号",
+        "项目名称",
+        "省外产业到位资金（本月）",
+        "省外产业到位资金（累计）",
+    ]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["某县到位资金明细表"])
+        w.writerow(["单位：亿元"])
+        w.writerow([*header, "备注"])
+        w.writerow(["1", "KM20210001", "合成材料制造项目", "1", "2", "注：流转项目"])
+        w.writerow(["2", "KM20210002", "小型全自动设备制造项目", "1", "2", "注:增资"])
+        w.writerow(["", "小計", "", "2", "4", ""])
+        w.writerow(["", "", "", "", "", ""])
+        w.writerow(["合计", "", "", "2", "4", ""])
+        w.writerow(["", "填報人：张三", "", "審核人：李四", "", ""])
+        w.writerow(["负责人：王五", "", "制表：赵六", "", "", ""])
+    table = parse(read_grids(path, path.name), path.name)
+    codes = [dict(zip(table.columns, r[1], strict=True))["project_code"] for r in table.rows]
+    assert codes == ["KM20210001", "KM20210002"]
+
+
 def test_a_sheet_without_a_known_header_is_refused_with_what_was_expected(tmp_path: Path) -> None:
     path = tmp_path / "notes.xlsx"
     wb = openpyxl.Workbook()
