@@ -330,6 +330,9 @@ def discover(raw_dir: Path) -> tuple[list[Candidate], list[Rejection]]:
     return found, problems
 
 
+BATCH_ROWS = 50_000  # rows held in memory before they are written (within the transaction)
+
+
 class Loader:
     """Lands every new or changed file in one transaction."""
 
@@ -351,6 +354,7 @@ class Loader:
         self.reinstate: list[str] = []  # submission ids of earlier versions that are back
         self.report = LoadReport()
         self.examined: list[str] = []  # files this load is responsible for
+        self.landed_files = False  # whether any new file version was written
 
     def run(self) -> LoadReport:
         for stmt in ddl():
@@ -370,28 +374,37 @@ class Loader:
             ).fetchall()
         )
         candidates, problems = discover(self.raw_dir)
-        if self.scope.reference:
-            for rej in problems:
-                self._reject(rej, sha="")
-        for cand in candidates:
-            early = self._out_of_scope(cand)
-            if early is None:
-                continue
-            self.examined.append(cand.rel)
-            sha = sha256_of(cand.path)
-            if (cand.rel, sha) in known:
-                self.report.skipped += 1
-                continue
-            if (cand.rel, sha) in versions:  # an earlier version is back: make it current again
-                self.reinstate.append(versions[(cand.rel, sha)][0])
-                continue
-            try:
-                if isinstance(early, Rejection):
-                    raise early
-                self._land(cand, sha)
-            except Rejection as rej:
-                self._reject(rej, sha, cand)
-        self._flush()
+        # one transaction for the whole load, written in bounded batches as files are read
+        self.con.execute("begin transaction")
+        try:
+            if self.scope.reference:
+                for rej in problems:
+                    self._reject(rej, sha="")
+            for cand in candidates:
+                early = self._out_of_scope(cand)
+                if early is None:
+                    continue
+                self.examined.append(cand.rel)
+                sha = sha256_of(cand.path)
+                if (cand.rel, sha) in known:
+                    self.report.skipped += 1
+                    continue
+                if (cand.rel, sha) in versions:  # an earlier version is back: current again
+                    self.reinstate.append(versions[(cand.rel, sha)][0])
+                    continue
+                try:
+                    if isinstance(early, Rejection):
+                        raise early
+                    self._land(cand, sha)
+                except Rejection as rej:
+                    self._reject(rej, sha, cand)
+                if sum(map(len, self.batches.values())) >= BATCH_ROWS:
+                    self._write_batches()
+            self._finish()
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            raise
         if self.scope.reference:
             self._write_unit_labels()
         return self.report
@@ -581,61 +594,58 @@ class Loader:
         self.report.rejected += 1
 
     # write ------------------------------------------------------------------------------
-    def _flush(self) -> None:
+    def _write_batches(self) -> None:
+        """Insert the rows read so far (within the load's transaction) and let them go."""
+        for name, rows in self.batches.items():
+            if not rows:
+                continue
+            cols = {
+                "files": FILE_COLUMNS,
+                "rejected_files": REJECTED_COLUMNS,
+                "file_columns": COLUMN_COLUMNS,
+            }.get(name) or LINEAGE + ROW_TABLES[name]
+            cols = list(dict.fromkeys(cols))
+            batch = pa.Table.from_pylist([{c: r.get(c) for c in cols} for r in rows])
+            self.con.register("landing_batch", batch)
+            col_list = ", ".join(cols)
+            insert = f"insert into landing.{name} ({col_list}) select {col_list} from landing_batch"  # noqa: S608 (our identifiers)
+            self.con.execute(insert)
+            self.con.unregister("landing_batch")
+            self.landed_files |= name == "files"
+        self.batches.clear()
+
+    def _finish(self) -> None:
         con = self.con
-        con.execute("begin transaction")
-        try:
-            # files looked at again in this load: the new verdict replaces the provisional one
+        # files looked at again in this load: the new verdict replaces the provisional one
+        con.execute(
+            "delete from landing.rejected_files where reason in (select unnest(?)) "
+            "and source_file in (select unnest(?)) and loaded_at < ?",
+            [list(RETRIED_REASONS), self.examined, self.now],
+        )
+        self._write_batches()
+        # an earlier version that is back supersedes the one in force, and is current again
+        for sid in self.reinstate:
             con.execute(
-                "delete from landing.rejected_files where reason in (select unnest(?)) "
-                "and source_file in (select unnest(?)) and loaded_at < ?",
-                [list(RETRIED_REASONS), self.examined, self.now],
+                "update landing.files set superseded_at = ? where superseded_at is null "
+                "and source_file = (select source_file from landing.files where submission_id = ?)",
+                [self.now, sid],
             )
-            new_files = self.batches.get("files", [])
-            for name, rows in self.batches.items():
-                if not rows:
-                    continue
-                cols = {
-                    "files": FILE_COLUMNS,
-                    "rejected_files": REJECTED_COLUMNS,
-                    "file_columns": COLUMN_COLUMNS,
-                }.get(name) or LINEAGE + ROW_TABLES[name]
-                cols = list(dict.fromkeys(cols))
-                batch = pa.Table.from_pylist([{c: r.get(c) for c in cols} for r in rows])
-                con.register("landing_batch", batch)
-                col_list = ", ".join(cols)
-                insert = (
-                    f"insert into landing.{name} ({col_list}) select {col_list} from landing_batch"  # noqa: S608 (our identifiers)
-                )
-                con.execute(insert)
-                con.unregister("landing_batch")
-            # an earlier version that is back supersedes the one in force, and is current again
-            for sid in self.reinstate:
-                con.execute(
-                    "update landing.files set superseded_at = ? where superseded_at is null "
-                    "and source_file = (select source_file from landing.files where submission_id = ?)",
-                    [self.now, sid],
-                )
-                con.execute(
-                    "update landing.files set superseded_at = null where submission_id = ?", [sid]
-                )
-                self.report.superseded += 1
-            # a changed file supersedes the earlier versions at the same path
-            if new_files:
-                superseded = con.execute(
-                    """
-                    update landing.files as f set superseded_at = ?
-                    where f.superseded_at is null and f.loaded_at < ?
-                      and f.source_file in (select source_file from landing.files where loaded_at = ?)
-                    returning 1
-                    """,
-                    [self.now, self.now, self.now],
-                ).fetchall()
-                self.report.superseded += len(superseded)
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+            con.execute(
+                "update landing.files set superseded_at = null where submission_id = ?", [sid]
+            )
+            self.report.superseded += 1
+        # a changed file supersedes the earlier versions at the same path
+        if self.landed_files:
+            superseded = con.execute(
+                """
+                update landing.files as f set superseded_at = ?
+                where f.superseded_at is null and f.loaded_at < ?
+                  and f.source_file in (select source_file from landing.files where loaded_at = ?)
+                returning 1
+                """,
+                [self.now, self.now, self.now],
+            ).fetchall()
+            self.report.superseded += len(superseded)
 
 
 def load_raw(
