@@ -1,8 +1,9 @@
 -- audit.reconciliation_results: every failing row of every rule of the catalogue in full,
 -- with the rule's id and severity from its meta, and for a failed total (R12, R13) the
--- culprit int_culprits_ranked names; passing checks counted per rule × period × unit ×
--- scope (column checks: a province passes millions of project-level checks, which would
--- otherwise be most of the warehouse). A group of one passing check keeps its own row. Each rule is computed once, in
+-- culprit int_culprits_ranked names; passing checks of units and totals in full too;
+-- passing project-level checks counted per rule × period × unit × scope (column checks: a
+-- province passes millions of them, which would otherwise be most of the warehouse). A
+-- group of one keeps its own row. Each rule is computed once, in
 -- its own model; Great Expectations validates those relations and the runner checks that
 -- its failing counts are the ones here.
 {{ config(tags=['monthly']) }}
@@ -99,7 +100,7 @@ select
     source_file,
     checks
 from checked
-where status = 'fail'
+where status = 'fail' or project_code is null
 
 union all
 
@@ -122,10 +123,10 @@ select
     null as cause_period,
     case
         when count(*) = 1 then any_value(detail)
-        else '已核对 ' || count(*) || ' 项，均通过'
+        else '已核对 ' || count(*) || ' 个项目，均通过'
     end as detail,
     case when count(*) = 1 then any_value(source_file) end as source_file,
     cast(count(*) as integer) as checks
 from checked
-where status = 'pass'
+where status = 'pass' and project_code is not null
 group by run_id, checked_at, rule_id, severity, status, period, unit_code, scope_code
