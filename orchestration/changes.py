@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import date
+from pathlib import Path
 
 from .config import PROJECT_ROOT, settings
 from .constants import deadline_day
@@ -65,14 +67,17 @@ def changed_files(previous: dict[str, list], current: dict[str, list]) -> list[s
 
 
 def code_version() -> str:
-    """A hash of everything that decides what a build computes."""
+    """A hash of everything that decides what a build computes (build outputs such as
+    dbt's ``target/`` are not walked at all)."""
     h = hashlib.sha256()
     for top in CODE:
-        for path in sorted((PROJECT_ROOT / top).rglob("*")):
-            rel = path.relative_to(PROJECT_ROOT)
-            if path.suffix in CODE_SUFFIXES and not BUILD_OUTPUTS & set(rel.parts):
-                h.update(str(rel).encode())
-                h.update(path.read_bytes())
+        for folder, dirs, names in os.walk(PROJECT_ROOT / top):
+            dirs[:] = sorted(d for d in dirs if d not in BUILD_OUTPUTS)
+            for name in sorted(names):
+                path = Path(folder) / name
+                if path.suffix in CODE_SUFFIXES:
+                    h.update(str(path.relative_to(PROJECT_ROOT)).encode())
+                    h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 

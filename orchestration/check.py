@@ -1,7 +1,8 @@
 """``zhaoshang check PATH``: a clerk checks a file before sending it.
 
 The same parser and the same rules as the warehouse, on a throwaway copy: the reference
-data and register from ``ZS_RAW_DIR``, the unit's earlier months of the year (so that YTD
+data and register of the raw tree the file lies in (``…/submissions/YYYY-MM/<unit>/``, next
+to ``reference/``), or of ``ZS_RAW_DIR`` for a file outside such a tree; the unit's earlier months of the year (so that YTD
 figures can be chained), and the file or folder being checked. Then dbt builds the
 within-submission rules R01-R04 (R02 only when both forms are there) and what they read
 (``+rNN`` in dbt's selection syntax), and each problem is printed in Chinese with file,
@@ -55,21 +56,34 @@ def _locate(path: Path, period: str | None, unit: str | None) -> tuple[str, str]
     return period, unit
 
 
+def raw_tree_of(path: Path) -> Path | None:
+    """The raw tree a file or unit folder lies in: ``<tree>/submissions/YYYY-MM/<unit>/``,
+    with the contract's ``reference/`` beside ``submissions/``; None outside such a tree."""
+    folder = path.resolve().parent if path.is_file() else path.resolve()
+    submissions = folder.parent.parent
+    if is_period(folder.parent.name) and submissions.name == "submissions":
+        if (submissions.parent / "reference").is_dir():
+            return submissions.parent
+    return None
+
+
 def check(path: Path, period: str | None = None, unit: str | None = None, out=sys.stdout) -> int:
     """Check a file or a folder of files; print the problems; 0 if no error, else 1."""
-    s = settings()
+    raw_dir = raw_tree_of(path) or settings().raw_dir
     files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
     files = [f for f in files if not f.name.startswith((".", "~$"))]
     if not files:
         print(f"{path}：没有可检查的文件", file=out)
         return 1
     period, unit_folder = _locate(path, period, unit)
-    units = UnitResolver(s.raw_dir)
+    units = UnitResolver(raw_dir)
     unit_code = units.resolve(unit_folder)
     problems: list[Problem] = []
     for f in files:  # the parser alone first: it names the file, sheet, row and column
         if f.suffix.lower() not in SPREADSHEET_SUFFIXES:
-            problems.append(Problem("error", f.name, f"不是 .xlsx 或 .csv 文件（{f.suffix}）"))
+            problems.append(
+                Problem("error", f.name, f"不是 .xlsx、.xls 或 .csv 文件（{f.suffix}）")
+            )
             continue
         try:
             read_grids(f, f.name)
@@ -82,7 +96,8 @@ def check(path: Path, period: str | None = None, unit: str | None = None, out=sy
             )
         )
     if not any(p.severity == "error" for p in problems):
-        problems += _run_rules(s.raw_dir, units, files, period, unit_folder, unit_code)
+        problems += _run_rules(raw_dir, units, files, period, unit_folder, unit_code)
+    print(f"对照：{raw_dir}（单位名单、项目库与本单位之前的月份）", file=out)
     for p in problems:
         print(p, file=out)
     errors = sum(p.severity == "error" for p in problems)

@@ -1,7 +1,9 @@
 """``zhaoshang``: the command line.
 
 - ``zhaoshang run``              land, build, reconcile and publish everything, in-process
-                                 (``--full-refresh`` rebuilds incremental models from scratch);
+                                 (``--full-refresh`` rebuilds incremental models from scratch;
+                                 ``--no-wait`` exits with EXIT_BUSY when another run holds
+                                 the data folder instead of waiting for it, ``runlock.py``);
 - ``zhaoshang publish --force``  publish a held build deliberately, with a recorded reason;
 - ``zhaoshang check PATH``       a clerk's check of a file or folder before sending it;
 - ``zhaoshang prepare``          rebuild dbt's manifest (``make dev`` does this first);
@@ -19,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import settings
-from .constants import EXIT_HELD
+from .constants import EXIT_BUSY, EXIT_HELD
 
 
 def _env() -> None:
@@ -52,8 +54,11 @@ def months_present(raw_dir: Path) -> tuple[str, str] | None:
     return (months[0], months[-1]) if months else None
 
 
-def execute(tags: dict[str, str], asset_selection=None, instance=None):
-    """One run of the warehouse job in this process (tags carry the partition range)."""
+def execute(tags: dict[str, str], asset_selection=None, instance=None, run_id=None):
+    """One run of the warehouse job in this process (tags carry the partition range).
+
+    ``execute_in_process`` runs the job's steps without its executor, so the caller holds
+    the run lock (``runlock.hold``), as ``run_pipeline`` does."""
     from .constants import WAREHOUSE_JOB
     from .definitions import defs
 
@@ -66,21 +71,47 @@ def execute(tags: dict[str, str], asset_selection=None, instance=None):
             tags=tags,
             asset_selection=asset_selection,
             run_config=run_config,
+            run_id=run_id,
         )
 
 
-def run_pipeline(full_refresh: bool = False, months: tuple[str, str] | None = None) -> int:
+def run_pipeline(
+    full_refresh: bool = False, months: tuple[str, str] | None = None, wait: bool = True
+) -> int:
     """Materialize every asset and run every check, in this process; print where results are.
 
     ``months``: the range of monthly partitions to land and rebuild (default: every month
     that has files); the unpartitioned assets are always rebuilt.
 
+    The whole run holds the data folder's run lock (``runlock.py``): a second run waits for
+    it, or with ``wait=False`` returns ``EXIT_BUSY`` at once.
+
     When no raw file, no code and no deadline changed since the last successful run
     (``changes.py``), nothing is rebuilt: it says so and reports that run's decision.
     """
-    from . import changes
+    import uuid
+
+    from . import runlock
 
     _env()
+    run_id = str(uuid.uuid4())
+    try:
+        with runlock.hold(
+            settings().data_dir,
+            run_id=run_id,
+            command="zhaoshang run",
+            wait=wait,
+            say=lambda text: print(text, file=sys.stderr, flush=True),
+        ):
+            return _run_locked(full_refresh, months, run_id)
+    except runlock.RunLockBusy as busy:
+        print(f"未运行：{busy}。稍后再试，或去掉 --no-wait 排队等待。", file=sys.stderr)
+        return EXIT_BUSY
+
+
+def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str) -> int:
+    from . import changes
+
     started = time.perf_counter()
     state = changes.load_state()
     files = changes.scan(state["files"] if state else {})
@@ -112,7 +143,7 @@ def run_pipeline(full_refresh: bool = False, months: tuple[str, str] | None = No
         selection = [
             key for key in graph.materializable_asset_keys if graph.get(key).partitions_def is None
         ]
-    result = execute(tags, selection)
+    result = execute(tags, selection, run_id=run_id)
     elapsed = time.perf_counter() - started
     if not result.success:
         for event in result.all_events:
@@ -160,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
     )
+    run.add_argument(
+        "--no-wait",
+        action="store_true",
+        help=f"when another run holds the data folder, exit with {EXIT_BUSY} instead of waiting",
+    )
     pub = sub.add_parser("publish", help="publish the current build")
     pub.add_argument("--force", action="store_true", help="publish even though error rules failed")
     pub.add_argument("--reason", help="why (recorded in audit.publish_log); required with --force")
@@ -181,14 +217,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "run":
-        return run_pipeline(full_refresh=args.full_refresh)
+        return run_pipeline(full_refresh=args.full_refresh, wait=not args.no_wait)
     if args.command == "publish":
         if args.force and not args.reason:
             parser.error("--force needs --reason")
         _env()
+        import uuid
+
+        from . import runlock
         from .publish import publish
 
-        decision = publish(settings(), force_reason=args.reason if args.force else None)
+        with runlock.hold(
+            settings().data_dir,
+            run_id=f"publish-{uuid.uuid4()}",
+            command="zhaoshang publish",
+            say=lambda text: print(text, file=sys.stderr, flush=True),
+        ):
+            decision = publish(settings(), force_reason=args.reason if args.force else None)
         print(f"{decision.decision}: {decision.reason}")
         return 0 if decision.published else EXIT_HELD
     if args.command == "check":

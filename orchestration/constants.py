@@ -24,6 +24,8 @@ PERIODS_TAG = "zhaoshang/periods"
 TIMEZONE = "Asia/Shanghai"
 # `zhaoshang run` exits with this when the build was held (an error-severity rule failed).
 EXIT_HELD = 3
+# `zhaoshang run --no-wait` exits with this when another run holds the data folder (EX_TEMPFAIL).
+EXIT_BUSY = 75
 
 
 @cache

@@ -2,8 +2,9 @@
 
 Loaded lazily: dbt's manifest is (re)built on load when the dbt project changed, so the
 asset graph always matches the models. Policies are applied here, once, for every asset:
-the in-process executor (one DuckDB writer at a time, and no 12-18 s per-step start-up),
-the monthly schedule, the sensor on new files, and the resources.
+the in-process executor holding the data folder's run lock (one DuckDB writer at a time,
+one run at a time, and no 12-18 s per-step start-up; ``assets/executor.py``), the monthly
+schedule, the sensor on new files, and the resources.
 
 Landing of submissions and the fact are partitioned by month (``assets/partitions.py``);
 everything else is unpartitioned and rebuilt whole in every run, which is cheap. A run of
@@ -21,6 +22,7 @@ from .constants import WAREHOUSE_JOB, deadline_day
 def defs() -> dg.Definitions:
     from .assets.alerts import data_quality_alerts
     from .assets.dbt import dbt_resource, monthly_models, warehouse_models
+    from .assets.executor import one_run_at_a_time
     from .assets.landing import landing_reference, landing_submissions
     from .assets.publish import published_warehouse
     from .assets.reconciliation import reconciliation_rules, rule_runs
@@ -57,5 +59,5 @@ def defs() -> dg.Definitions:
         schedules=[schedule],
         sensors=[raw_files_sensor],
         resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
-        executor=dg.in_process_executor,
+        executor=one_run_at_a_time,
     )

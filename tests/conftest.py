@@ -57,12 +57,16 @@ class Built:
 
 
 @contextmanager
-def pointing_at(raw: Path, data: Path) -> Iterator[None]:
-    """ZS_RAW_DIR and ZS_DATA_DIR set to these folders, and no DAGSTER_HOME, for a while."""
+def pointing_at(raw: Path, data: Path, dagster_home: Path | None = None) -> Iterator[None]:
+    """ZS_RAW_DIR and ZS_DATA_DIR set to these folders for a while, and DAGSTER_HOME to the
+    given one (else unset: an ephemeral Dagster instance)."""
     env = {"ZS_RAW_DIR": str(raw), "ZS_DATA_DIR": str(data)}
     saved = {k: os.environ.get(k) for k in [*env, "DAGSTER_HOME"]}
     os.environ.update(env)
-    os.environ.pop("DAGSTER_HOME", None)  # ephemeral Dagster instance unless a test brings one
+    os.environ.pop("DAGSTER_HOME", None)
+    if dagster_home is not None:
+        dagster_home.mkdir(parents=True, exist_ok=True)
+        os.environ["DAGSTER_HOME"] = str(dagster_home)
     try:
         yield
     finally:
@@ -73,11 +77,11 @@ def pointing_at(raw: Path, data: Path) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def run_warehouse(raw: Path, data: Path) -> Built:
+def run_warehouse(raw: Path, data: Path, dagster_home: Path | None = None) -> Built:
     """The whole pipeline (the Dagster job, in-process, every month), on the given folders."""
     from orchestration.cli import run_pipeline
 
-    with pointing_at(raw, data):
+    with pointing_at(raw, data, dagster_home):
         code = run_pipeline()
     return Built(raw, data, code)
 

@@ -30,8 +30,8 @@ def folders(tmp_path: Path):
 
 
 def test_the_same_files_after_a_successful_run_are_no_change(folders) -> None:
-    assert changes.nothing_changed(None, changes.scan({})) is False  # no run yet
     files = changes.scan({})
+    assert changes.nothing_changed(None, files) is False  # no run yet
     changes.save_state(files, started_at="2026-11-22T00:00:00+00:00")
     state = changes.load_state()
     assert changes.nothing_changed(state, changes.scan(state["files"]))
@@ -75,12 +75,12 @@ def test_other_code_or_a_passed_deadline_is_a_change(
     monkeypatch.setenv("ZS_TODAY", "2024-01-05")  # December's forms are due today
     changes.save_state(changes.scan({}), started_at="t")
     state = changes.load_state()
-    assert changes.nothing_changed(state, changes.scan({}))
+    assert changes.nothing_changed(state, changes.scan(state["files"]))
     monkeypatch.setenv("ZS_TODAY", "2024-01-06")  # now they are late: R11 may name someone
-    assert not changes.nothing_changed(state, changes.scan({}))
+    assert not changes.nothing_changed(state, changes.scan(state["files"]))
     monkeypatch.setenv("ZS_TODAY", "2024-01-05")
     state["code"] = "another version"
-    assert not changes.nothing_changed(state, changes.scan({}))
+    assert not changes.nothing_changed(state, changes.scan(state["files"]))
 
 
 def test_opening_the_build_for_writing_forgets_the_state(folders) -> None:

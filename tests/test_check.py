@@ -93,6 +93,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(tmp_path: Path) -> None:
     assert "明细.xlsx" in out.getvalue()
 
 
+@pytest.mark.slow  # a dbt build of its own; the CSV typo keeps R01 in the fast tier
 def test_r01_a_currency_that_does_not_fit_the_metric_names_file_row_and_column(
     tmp_path: Path,
 ) -> None:
@@ -114,4 +115,36 @@ def test_r01_a_currency_that_does_not_fit_the_metric_names_file_row_and_column(
     assert (
         "到位资金明细表.xlsx（工作表 到位资金明细表）第4行 `省内市外到位资金-累计(美元)`（G列）："
         "单位'美元'不适用于省内市外到位资金（应以亿元计）"
+    ) in text, text
+
+
+@pytest.mark.slow  # a dbt build of its own
+def test_a_file_of_another_raw_tree_is_checked_against_that_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file under …/submissions/YYYY-MM/<unit>/ of a raw tree finds that tree's reference
+    data by itself, whatever ZS_RAW_DIR says (here: a tree that knows no unit at all)."""
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "reference").mkdir(parents=True)
+    monkeypatch.setenv("ZS_RAW_DIR", str(elsewhere))
+    tree = tmp_path / "county-share" / "raw"
+    shutil.copytree(SAMPLE / "reference", tree / "reference")
+    shutil.copytree(SAMPLE / "register", tree / "register")
+    for month in ("2023-05", "2023-06"):
+        shutil.copytree(
+            SAMPLE / "submissions" / month / "西山区", tree / "submissions" / month / "西山区"
+        )
+    path = tree / "submissions" / "2023-06" / "西山区" / "6月明细.csv"
+    project = next(
+        r[1] for r in ss.rows(path) if len(r) > 4 and r[1].startswith("KM") and float(r[4]) > 0
+    )
+    ss.edit(path, ss.row_with(project), 4, lambda v: "12..5")
+    out = io.StringIO()
+    assert check(path, out=out) == 1
+    text = out.getvalue()
+    assert "不是已知的报送单位" not in text, text
+    assert f"对照：{tree.resolve()}" in text
+    assert (
+        f"[错误] R01：submissions/2023-06/西山区/6月明细.csv（工作表 csv）第{_row_of(path, project)}行 "
+        "`本年累计省外到位资金`（E列）：'12..5' 不是数字"
     ) in text, text

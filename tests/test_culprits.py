@@ -10,7 +10,9 @@ the slipped detail, as a clerk's spreadsheet would, and the province's figure is
 - 2023-09 省外: a 亿元 figure typed into a 万元 form (×10⁻⁴);
 - 2022-06: a whole form A declared 亿元 whose figures are in 万元 (its summary is right);
 - 2022-09 省外: the same slip as June, plus another unit that did not report that month;
-- 2023-11: 宜良县's form A arrived but cannot be read (set aside).
+- 2023-11: 宜良县's form A arrived but cannot be read (set aside);
+- 2023-01: 嵩明县's form A came as a WPS .et that cannot be read (set aside), in a January,
+  so that no earlier month of the year estimates it: only its summary says what is missing.
 """
 
 from __future__ import annotations
@@ -104,6 +106,10 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, dict]:
                     ss.edit(whole, ss.row_with(row[1]), column, lambda v: round(float(v) * 1e4, 4))
     # 2023-11: 宜良县's form A is not a readable workbook
     (_file(raw, "2023-11", "宜良县", "明细")).write_bytes(b"PK\x03\x04 this is not a workbook")
+    # 2023-01: 嵩明县's form A saved by WPS as .et, in a format no reader here knows
+    detail = _file(raw, "2023-01", "嵩明县", "明细")
+    detail.unlink()
+    detail.with_suffix(".et").write_bytes(b"\x14\x00WPS-ET native " * 64)
     return run_warehouse(raw, root / "data"), planted
 
 
@@ -226,9 +232,28 @@ def test_a_form_set_aside_is_named_as_the_culprit(broken) -> None:
             "missing_submission",
         )
         assert (
-            "明细表被搁置：submissions/2023-11/宜良县/到位资金明细表.xlsx（unreadable）"
+            "明细表被搁置：submissions/2023-11/宜良县/到位资金明细表.xlsx（not a readable xlsx"
             in total["detail"]
         )
+
+
+SONGMING = "530127"
+ET_FILE = "submissions/2023-01/嵩明县/1月明细.et"
+
+
+def test_a_set_aside_et_file_is_the_culprit_of_its_summary_and_of_the_city_total(broken) -> None:
+    """Not "the summary disagrees with the detail": the detail came and was set aside."""
+    built, _ = broken
+    rows = [f for rule in ("R02", "R11", "R13") for f in built.failures(rule)]
+    january = [f for f in rows if f["period"] == "2023-01"]
+    assert {f["rule_id"] for f in january} >= {"R02", "R11", "R13"}
+    for f in january:
+        assert (f["suspect_unit_code"], f["suspect_cause"]) == (SONGMING, "missing_submission"), f
+        assert ET_FILE in f["detail"] and "另存为" in f["detail"], f["detail"]
+    (r11,) = [f for f in january if f["rule_id"] == "R11"]
+    assert "未能入库" in r11["detail"] and "未报送" not in r11["detail"]
+    set_aside = [f for f in rows if f["period"] in ("2023-01", "2023-11")]
+    assert not [f for f in set_aside if f["suspect_cause"] == "detail_summary_mismatch"]
 
 
 def test_the_submission_status_shows_the_missing_and_the_set_aside(broken) -> None:

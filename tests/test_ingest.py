@@ -244,3 +244,26 @@ def test_a_zip_bomb_and_a_symlink_are_refused_before_anything_is_read(
     assert set(rejected) == {"too_large", "unsafe_path"}
     assert "ratio" in rejected["too_large"]
     assert loaded == 27
+
+
+def test_a_wps_et_file_loads_when_readable_and_is_set_aside_with_a_save_as_reason_when_not(
+    tmp_path: Path,
+) -> None:
+    """WPS saves .et; one in the Excel 97 format reads like .xls, anything else is set aside
+    telling the clerk to save it as .xlsx."""
+    import xlwt
+
+    from orchestration.ingest.reading import SAVE_AS_XLSX
+
+    readable = tmp_path / "明细.et"
+    wb = xlwt.Workbook(encoding="utf-8")
+    wb.add_sheet("明细").write(0, 0, "西山区到位资金明细表")
+    wb.save(str(readable))
+    assert read_grids(readable, "明细.et")[0].rows[0][0] == "西山区到位资金明细表"
+    unreadable = tmp_path / "到位资金明细表.et"
+    unreadable.write_bytes(b"\x14\x00WPS-ET native " * 64)
+    with pytest.raises(Rejection) as rej:
+        read_grids(unreadable, "submissions/2023-01/嵩明县/到位资金明细表.et")
+    assert rej.value.reason == "unreadable" and rej.value.detail == SAVE_AS_XLSX
+    assert "另存为" in str(rej.value) and ".xlsx" in str(rej.value)
+    assert str(rej.value).startswith("submissions/2023-01/嵩明县/到位资金明细表.et")

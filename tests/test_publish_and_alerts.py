@@ -93,26 +93,29 @@ def mailbox() -> list:
     controller.stop()
 
 
+SECRETS = ("DT-TOKEN-7d1f", "SEC-DT-93ab", "WECOM-KEY-51c0", "FEISHU-HOOK-0e44aa17", "SEC-FS-77d2")
+
+
 def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
-    tmp_path: Path, robot, mailbox, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, robot, mailbox, monkeypatch: pytest.MonkeyPatch, capsys, caplog
 ) -> None:
     robot_port, posts = robot
     smtp_port, mails = mailbox
-    monkeypatch.setenv(
-        "ZS_ALERT_DINGTALK_URL", f"http://127.0.0.1:{robot_port}/robot/send?access_token=t"
-    )
-    monkeypatch.setenv("ZS_ALERT_DINGTALK_SECRET", "SEC-test")
-    monkeypatch.setenv(
-        "ZS_ALERT_WECOM_URL", f"http://127.0.0.1:{robot_port}/cgi-bin/webhook/send?key=k"
-    )
-    monkeypatch.setenv("ZS_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{robot_port}/hooks/zhaoshang")
+    base = f"http://127.0.0.1:{robot_port}"
+    monkeypatch.setenv("ZS_ALERT_DINGTALK_URL", f"{base}/robot/send?access_token={SECRETS[0]}")
+    monkeypatch.setenv("ZS_ALERT_DINGTALK_SECRET", SECRETS[1])
+    monkeypatch.setenv("ZS_ALERT_WECOM_URL", f"{base}/cgi-bin/webhook/send?key={SECRETS[2]}")
+    monkeypatch.setenv("ZS_ALERT_FEISHU_URL", f"{base}/open-apis/bot/v2/hook/{SECRETS[3]}")
+    monkeypatch.setenv("ZS_ALERT_FEISHU_SECRET", SECRETS[4])
+    monkeypatch.setenv("ZS_ALERT_WEBHOOK_URL", f"{base}/hooks/zhaoshang")
     monkeypatch.setenv("ZS_ALERT_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("ZS_ALERT_SMTP_PORT", str(smtp_port))
     monkeypatch.setenv("ZS_ALERT_SMTP_TO", "tongji@example.org, juzhang@example.org")
+    home = tmp_path / "dagster_home"  # a real instance: its event log is searched at the end
     raw, data = copy_sample(tmp_path / "raw"), tmp_path / "data"
 
     # 1. clean: published, nothing to announce
-    first = run_warehouse(raw, data)
+    first = run_warehouse(raw, data, home)
     assert first.exit_code == 0
     assert posts == [] and mails == []
     live = live_figures(first.published)
@@ -127,7 +130,7 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
         if len(r) > 4 and r[1].startswith("KM") and float(r[4] or 0) > 0.5
     )
     ss.edit(path, ss.row_with(project), 4, lambda v: round(v * 10000, 2))
-    held = run_warehouse(raw, data)
+    held = run_warehouse(raw, data, home)
     assert held.exit_code == 3
     assert live_figures(held.published) == live
     decision, live_run = held.query(
@@ -136,15 +139,16 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
     assert (decision, live_run) == ("held", first_run)
     assert held.failures("R13"), "the published audit shows this run's failures"
 
-    # one message per channel: DingTalk (markdown, signed), WeCom, the webhook, one e-mail
+    # one message per channel: DingTalk (markdown, signed), WeCom, Feishu, the webhook, one e-mail
     by_channel = {url.split("?")[0]: body for url, body in posts}
-    assert len(posts) == 3 and len(mails) == 1
+    assert len(posts) == 4 and len(mails) == 1
+    assert "R13" in by_channel[f"/open-apis/bot/v2/hook/{SECRETS[3]}"]["content"]["text"]
     assert by_channel["/cgi-bin/webhook/send"]["msgtype"] == "markdown"
     assert "R13" in by_channel["/cgi-bin/webhook/send"]["markdown"]["content"]
     hook = by_channel["/hooks/zhaoshang"]
     assert any(a["rule_id"] == "R13" and a["suspect_cause"] == "unit_scale" for a in hook["alerts"])
     url, message = next((u, b) for u, b in posts if u.startswith("/robot/send"))
-    assert url.startswith("/robot/send?access_token=t&timestamp=") and "&sign=" in url
+    assert url.startswith(f"/robot/send?access_token={SECRETS[0]}&timestamp=") and "&sign=" in url
     assert message["msgtype"] == "markdown"
     text = message["markdown"]["text"]
     for needle in (
@@ -168,18 +172,44 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
     assert any(json.loads(line)["rule_id"] == "R13" for line in log_lines)
 
     # 3. the same data again: nothing new is sent
-    again = run_warehouse(raw, data)
+    again = run_warehouse(raw, data, home)
     assert again.exit_code == 3
-    assert len(posts) == 3 and len(mails) == 1
+    assert len(posts) == 4 and len(mails) == 1
 
     # 4. the clerk sends the corrected file: published again, recovery announced once
     path.write_bytes(original)
-    fixed = run_warehouse(raw, data)
+    fixed = run_warehouse(raw, data, home)
     assert fixed.exit_code == 0
-    assert len(posts) == 6 and len(mails) == 2
-    recovery = next(b for u, b in posts[3:] if u.startswith("/robot/send"))
+    assert len(posts) == 8 and len(mails) == 2
+    recovery = next(b for u, b in posts[4:] if u.startswith("/robot/send"))
     assert "已恢复" in recovery["markdown"]["text"]
     assert live_figures(fixed.published) == live
+
+    # no robot token or secret in the logs, the audit tables or the Dagster event log
+    captured = capsys.readouterr()
+    written = [captured.out, captured.err, caplog.text]
+    for db in (fixed.build, fixed.published):
+        with duckdb.connect(str(db), read_only=True) as con:
+            for schema, table, column in con.execute(
+                "select table_schema, table_name, column_name from information_schema.columns "
+                "where data_type = 'VARCHAR'"
+            ).fetchall():
+                written += [
+                    v
+                    for (v,) in con.execute(
+                        f'select "{column}" from "{schema}"."{table}"'  # noqa: S608 (our names)
+                    ).fetchall()
+                    if v
+                ]
+    files = [p for p in (*home.rglob("*"), *data.rglob("*")) if p.is_file()]
+    assert any(p.name.endswith(".db") for p in home.rglob("*")), "the event log is in SQLite"
+    written += [
+        p.read_bytes().decode("utf-8", "replace")
+        for p in files
+        if p.suffix not in (".duckdb", ".wal")
+    ]
+    for secret in SECRETS:
+        assert not any(secret in text for text in written), secret
 
 
 def test_an_operator_can_publish_a_held_build_with_a_reason(tmp_path: Path) -> None:

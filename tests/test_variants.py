@@ -3,8 +3,9 @@
 One clean detail form (西山区, June 2023, GBK CSV in 亿元) is rewritten in each way the
 contract lists — other units, units in the headers, traditional script, full-width digits,
 thousands separators, the empty spellings, other encodings, xlsx with a two-row merged
-header on the second sheet, the unit folder by code or alias — with real writers (csv and
-codecs, openpyxl). Each variant goes into its own month; the real loader and the real
+header on the second sheet, the same as legacy Excel 97-2003 .xls with the 填报日期 a real
+date cell, the unit folder by code or alias — with real writers (csv and codecs, openpyxl,
+xlwt). Each variant goes into its own month; the real loader and the real
 staging models read them all, and every month must hold the clean twin's figures.
 """
 
@@ -16,15 +17,18 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
+import xlwt
 
 from orchestration.config import DBT_PROJECT_DIR
 from orchestration.dbt_setup import dbt_executable
 from orchestration.ingest.landing import load_raw
+from orchestration.ingest.text import find_date
 
 from . import spreadsheets as ss
 from .conftest import SAMPLE
@@ -134,7 +138,13 @@ VARIANTS: list[tuple[str, Callable | None, str, str]] = [
     ("spaces", spaces, "utf-8", "530112"),
     ("flattened_dash_headers", flattened_dash_headers, "gbk", "西山"),
     ("xlsx_merged_second_sheet", None, "xlsx", "西山区"),
+    ("xls_merged_second_sheet", None, "xls", "西山区"),
 ]
+
+
+def _period(month: int) -> str:
+    """The month a variant goes into: 2024-01 (the clean twin) to 2024-12, then 2023-01 on."""
+    return f"2024-{month:02d}" if month <= 12 else f"2023-{month - 12:02d}"
 
 
 # Form S (主要指标汇总表): the same clean summary, rewritten
@@ -243,6 +253,38 @@ def _write_xlsx(path: Path, grid: list[list[str]]) -> None:
     wb.save(path)
 
 
+def _write_xls(path: Path, grid: list[list[str]]) -> None:
+    """The xlsx variant as Excel 97-2003 (what WPS and older offices save): a sheet before
+    the form, the two-row merged header, numbers as numbers, the 填报日期 as a date cell."""
+    wb = xlwt.Workbook(encoding="utf-8")
+    wb.add_sheet("填表说明").write(0, 0, "本表按月报送")
+    ws = wb.add_sheet("明细")
+    for r, row in enumerate(grid[:HEADER]):
+        for c, v in enumerate(row):
+            ws.write(r, c, v)
+    top = HEADER
+    for c, label in enumerate(["序号", "项目编号", "项目名称"]):
+        ws.write_merge(top, top + 1, c, c, label)
+    for c, label in ((3, "省外产业到位资金"), (5, "省内市外到位资金"), (7, "实际利用外资")):
+        ws.write_merge(top, top, c, c + 1, label)
+        ws.write(top + 1, c, "本月")
+        ws.write(top + 1, c + 1, "1-6月累计")
+    ws.write_merge(top, top + 1, 9, 9, "备注")
+    date_style = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    r = top + 2
+    for row in grid[HEADER + 1 :]:
+        for c, v in enumerate(row):
+            if c in (*MONEY, *FDI) and ss.is_number(v):
+                ws.write(r, c, float(v))
+            elif isinstance(v, str) and v.startswith("填报日期") and find_date(v):
+                ws.write(r, c, "填报日期：")  # the date itself in the next cell, as a date
+                ws.write(r, c + 1, date.fromisoformat(find_date(v)), date_style)
+            elif v:
+                ws.write(r, c, v)
+        r += 1
+    wb.save(str(path))
+
+
 def _write_csv(path: Path, grid: list[list[str]], encoding: str) -> None:
     out = io.StringIO()
     csv.writer(out).writerows(grid)
@@ -259,10 +301,12 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
         grid = [list(r) for r in GRID]
         if transform:
             transform(grid)
-        target = raw / "submissions" / f"2024-{month:02d}" / folder
+        target = raw / "submissions" / _period(month) / folder
         target.mkdir(parents=True)
         if how == "xlsx":
             _write_xlsx(target / f"{name}.xlsx", grid)
+        elif how == "xls":
+            _write_xls(target / f"{name}.xls", grid)
         else:
             _write_csv(target / f"{name}.csv", grid, how)
     for month, (name, transform, how) in enumerate(S_VARIANTS, start=1):
@@ -332,7 +376,7 @@ def test_variant_loads_to_the_same_figures_as_its_clean_twin(
 ) -> None:
     clean = _figures(staged, "2024-01")
     assert len(clean) > 5
-    assert _figures(staged, f"2024-{month:02d}") == clean, name
+    assert _figures(staged, _period(month)) == clean, name
 
 
 def _summary(db: Path, period: str) -> list[tuple]:
@@ -365,3 +409,17 @@ def test_targets_and_rates_not_given_read_as_not_given(staged: Path) -> None:
     assert [r[4] for r in blanked] == [None] * 9 and [r[6] for r in blanked] == [None] * 9
     assert [r[:4] + r[5:6] for r in blanked] == [r[:4] + r[5:6] for r in clean]
     assert any(r[4] is not None for r in clean)
+
+
+def test_the_xls_variant_keeps_its_filled_date(staged: Path) -> None:
+    """The 填报日期 typed as text in the clean CSV and as a date cell in the .xls: the same day."""
+    month = next(m for m, v in enumerate(VARIANTS, start=1) if v[2] == "xls")
+    with duckdb.connect(str(staged), read_only=True) as con:
+        dates = dict(
+            con.execute(
+                "select period, filled_date from landing.files where period in (?, ?)",
+                ["2024-01", _period(month)],
+            ).fetchall()
+        )
+    assert dates["2024-01"] is not None
+    assert dates[_period(month)] == dates["2024-01"]

@@ -1,8 +1,12 @@
 """Reading spreadsheets and CSV files into grids of cells, with guards against hostile files.
 
-xlsx goes through python-calamine (Rust, ~10x openpyxl); CSV through the standard library
-after decoding UTF-8 (with or without BOM) or GB18030 (a superset of GBK, what Excel in
-Chinese writes). Every refusal is a ``Rejection`` that names the file and says why.
+xlsx, and the legacy Excel 97-2003 ``.xls`` many offices and WPS still save, go through
+python-calamine (Rust, ~10x openpyxl; merged headers and dates read alike). WPS's own
+``.et`` is tried the same way (calamine reads those saved in the Excel 97 format); one it
+cannot read is set aside with a reason telling the clerk to save it as .xlsx. CSV goes
+through the standard library after decoding UTF-8 (with or without BOM) or GB18030 (a
+superset of GBK, what Excel in Chinese writes). Every refusal is a ``Rejection`` that names
+the file and says why.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_XLSX_RATIO = 100
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".csv"}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".csv"}
+# what a clerk is told when a WPS .et file cannot be read
+SAVE_AS_XLSX = "WPS 表格文件（.et）无法读取：请在 WPS 中“另存为” Excel 工作簿（.xlsx）后重新报送"
 
 
 @dataclass
@@ -60,17 +66,30 @@ def read_grids(path: Path, display: str) -> list[Grid]:
         return [Grid("csv", list(csv.reader(io.StringIO(_decode(path.read_bytes(), display)))))]
     if suffix in (".xlsx", ".xlsm"):
         _check_zip(path, display)
-        from python_calamine import CalamineWorkbook
-
+        return _calamine(path, display, "xlsx")
+    if suffix == ".xls":
+        return _calamine(path, display, "xls (Excel 97-2003)")
+    if suffix == ".et":
         try:
-            wb = CalamineWorkbook.from_path(str(path))
-            return [
-                Grid(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
-                for name in wb.sheet_names
-            ]
-        except Exception as exc:  # calamine raises its own error types
-            raise Rejection(display, "unreadable", f"not a readable xlsx workbook: {exc}") from exc
-    raise Rejection(display, "unsupported_type", f"'{suffix}' is not a spreadsheet (.xlsx or .csv)")
+            return _calamine(path, display, "et")
+        except Rejection as rej:
+            raise Rejection(display, "unreadable", SAVE_AS_XLSX, expected=".xlsx") from rej
+    raise Rejection(
+        display, "unsupported_type", f"'{suffix}' is not a spreadsheet (.xlsx, .xls or .csv)"
+    )
+
+
+def _calamine(path: Path, display: str, kind: str) -> list[Grid]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        return [
+            Grid(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            for name in wb.sheet_names
+        ]
+    except Exception as exc:  # calamine raises its own error types
+        raise Rejection(display, "unreadable", f"not a readable {kind} workbook: {exc}") from exc
 
 
 def _decode(data: bytes, display: str) -> str:

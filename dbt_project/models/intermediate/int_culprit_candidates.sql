@@ -202,13 +202,7 @@ submitted as (
 ),
 
 set_aside_files as (
-    select
-        period,
-        unit_code,
-        string_agg(source_file || '（' || reason || '）', '、' order by source_file) as files
-    from {{ ref('stg_landing__rejected_files') }}
-    where unit_code is not null and period is not null and reason <> 'period_outside_window'
-    group by period, unit_code
+    select * from {{ ref('int_rejected_files_grouped') }}
 ),
 
 late_units as (
@@ -315,11 +309,21 @@ summary_mismatches as (
         r.period,
         r.unit_code,
         r.metric,
-        case when p.park_code is not null then 'double_count' else 'detail_summary_mismatch' end as cause,
+        case
+            when p.park_code is not null then 'double_count'
+            when r.suspect_cause = 'missing_submission' then 'missing_submission'
+            else 'detail_summary_mismatch'
+        end as cause,
         -(r.actual_value - r.expected_value) as amount,
-        'summary|' || r.period || '|' || r.unit_code || '|' || replace(r.metric, '_ytd', '') as defect_key,
+        -- a detail that was set aside is the same defect as its missing form A
+        case
+            when p.park_code is null and r.suspect_cause = 'missing_submission'
+                then 'missing|' || r.period || '|' || r.unit_code || '|form_a'
+            else 'summary|' || r.period || '|' || r.unit_code || '|' || replace(r.metric, '_ytd', '')
+        end as defect_key,
         case
             when p.park_code is not null then '汇总表把园区 ' || p.park_code || ' 的数字重复加入'
+            when r.suspect_cause = 'missing_submission' then '明细表被搁置：' || a.files
             else '汇总表与本单位明细表不一致'
         end as note
     from {{ ref('r02_summary_matches_detail') }} as r
@@ -330,6 +334,7 @@ summary_mismatches as (
             and r.unit_code = p.host_unit_code
             and r.metric = p.metric
             and abs((r.actual_value - r.expected_value) - p.ytd_value) <= {{ var('amount_tolerance') }}
+    left join set_aside_files as a on r.period = a.period and r.unit_code = a.unit_code
     where r.is_failure and r.actual_value - r.expected_value <> 0
     qualify row_number() over (partition by rules.rule_id, r.period, r.unit_code, r.metric order by p.park_code) = 1
 ),

@@ -1,4 +1,6 @@
 -- Each reporting unit's form S YTD against the sum of its own form A, per month and metric.
+-- When the unit has no form A that month but a file of its was set aside, the suspect is that
+-- file (missing_submission, with the file and why), not the summary.
 with summary as (
     select
         s.period,
@@ -25,6 +27,10 @@ detail as (
     group by period, unit_code, metric
 ),
 
+set_aside as (
+    select * from {{ ref('int_rejected_files_grouped') }}
+),
+
 checks as (
     select
         summary.period,
@@ -38,8 +44,16 @@ checks as (
             abs(summary.ytd_value - coalesce(detail.ytd_value, 0)) > {{ var('amount_tolerance') }}, true
         ) as is_failure,
         summary.unit_code as suspect_unit_code,
-        'detail_summary_mismatch' as suspect_cause,
-        printf(
+        case
+            when detail.unit_code is null and set_aside.files is not null then 'missing_submission'
+            else 'detail_summary_mismatch'
+        end as suspect_cause,
+        case
+            when detail.unit_code is null and set_aside.files is not null
+                then '明细表未能入库：本单位本月被搁置的文件 ' || set_aside.files || '。'
+            else ''
+        end
+        || printf(
             '%s %s 主要指标汇总表 %s 累计 %s %s，明细表合计 %.2f %s（差 %.2f）；见 %s 第%d行',
             summary.unit_name,
             summary.period,
@@ -60,6 +74,7 @@ checks as (
             and summary.unit_code = detail.unit_code
             and summary.metric = detail.metric
     inner join {{ ref('metrics') }} as m on summary.metric = m.metric
+    left join set_aside on summary.period = set_aside.period and summary.unit_code = set_aside.unit_code
 )
 
 {{ rule_result('checks') }}

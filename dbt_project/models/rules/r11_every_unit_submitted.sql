@@ -1,6 +1,7 @@
 -- Every reporting unit valid in a month sent both forms; once the deadline (day
 -- var('deadline_day') of the following month, Beijing date) has passed, a missing form is
--- a failure naming the unit. Before it, the unit is listed as still to come.
+-- a failure naming the unit. Before it, the unit is listed as still to come. A form whose
+-- file came but was set aside is said so, with the file and why (it was sent, not usable).
 with submissions as (
     select * from {{ ref('stg_forms__submissions') }}
 ),
@@ -40,6 +41,10 @@ received as (
     group by period, unit_code, form
 ),
 
+set_aside as (
+    select * from {{ ref('int_rejected_files_grouped') }}
+),
+
 checks as (
     select
         e.period,
@@ -58,6 +63,12 @@ checks as (
             e.unit_name,
             e.period,
             case
+                when r.unit_code is null and a.files is not null
+                    then
+                        '的' || case e.form when 'form_a' then '到位资金明细表' else '主要指标汇总表' end
+                        || '未能入库：被搁置的文件 ' || a.files || '，请修改后重新报送（截止日期 '
+                        || strftime(e.deadline_date, '%Y-%m-%d')
+                        || '）'
                 when r.unit_code is null
                     then
                         '未报送' || case e.form when 'form_a' then '到位资金明细表' else '主要指标汇总表' end
@@ -70,6 +81,7 @@ checks as (
         r.source_file
     from expected as e
     left join received as r on e.period = r.period and e.unit_code = r.unit_code and e.form = r.form
+    left join set_aside as a on e.period = a.period and e.unit_code = a.unit_code
 )
 
 {{ rule_result('checks') }}
