@@ -12,7 +12,7 @@ export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: run test test-fast dev lint sample bench clean
+.PHONY: run test test-fast dev lint sample bench clean browser
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,16 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)
 	$(BIN)/zhaoshang run
 
-test: $(STAMP) lint
+test: $(STAMP) lint browser
 	$(BIN)/python -m pytest
+
+# the report's browser test needs Debian's chromium and a CJK font (fonts-noto-cjk)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+browser:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-noto-cjk >/dev/null; }
 
 # the inner loop: parsing, units, periods, the sensor's logic, dbt's unit tests (every rule
 # on small fixtures); no test that builds the whole sample (marker `slow`). Under 2 minutes.

@@ -179,6 +179,8 @@ def _report(path: Path, elapsed: float) -> int:
         "    schemas: marts (star schema; mart_monthly_bulletin, mart_league_table, mart_chain_monthly, "
         "mart_project_funnel, mart_submission_status), audit (reconciliation_results, publish_log)"
     )
+    print(f"  report (one offline page): {settings().data_dir / 'report' / 'index.html'}")
+    print(f"  Parquet, one file per mart: {settings().data_dir / 'parquet'}")
     print(f"  build warehouse (landing, staging, intermediate): {settings().build_path}")
     print(f"  live marts are from reconciliation run {live}")
     return 0 if decision in ("published", "forced") else EXIT_HELD

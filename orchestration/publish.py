@@ -11,6 +11,13 @@ writes a fresh file next to the published one and renames it over
 - the file is written with an old storage version (``PUBLISH_STORAGE_VERSION``) that the
   DuckDB drivers in BI tools (≤ 1.5) can open.
 
+Every mart is also exported as Parquet, for Evidence, pandas or any engine:
+``$ZS_DATA_DIR/parquet/<mart>.parquet``. ``parquet`` is a symbolic link to one run's folder
+under ``parquet-versions/``, written in full before the DuckDB file is renamed and swapped
+in (an atomic replace of the link) right after it, so a reader of the folder never sees a
+mix of two runs. A held run leaves the Parquet files as they are (its marts are the
+previous ones); the previous version is kept for readers still on it, older ones go.
+
 When an error-severity rule failed, the run is held: the new file carries the previous
 published marts unchanged and this run's ``audit`` schema, and ``audit.publish_log`` says
 which run's marts are live and why this one was held. An operator can publish a held run
@@ -20,6 +27,7 @@ deliberately with a recorded reason (``zhaoshang publish --force --reason …``)
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +40,8 @@ from .config import Settings
 PUBLISH_STORAGE_VERSION = "v1.0.0"
 PUBLISHED_SCHEMAS = ("marts",)
 AUDIT_SCHEMA = "audit"
+PARQUET_LINK = "parquet"  # $ZS_DATA_DIR/parquet -> parquet-versions/<version>/
+PARQUET_VERSIONS = "parquet-versions"
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,9 @@ def publish(
             "insert into pub.audit.publish_log values (?, ?, ?, ?, ?, ?, ?)",
             [now, run_id, decision, live_run_id, reason, failures, dagster_run_id],
         )
+        parquet = None
+        if decision in ("published", "forced") or not (target.parent / PARQUET_LINK).exists():
+            parquet = _export_parquet(con, target.parent, now)
         con.execute("detach pub")
     finally:
         con.close()
@@ -167,9 +180,38 @@ def publish(
         os.fsync(f.fileno())
     _pause_for_tests(tmp)
     os.replace(tmp, target)
+    if parquet is not None:
+        _swap_parquet(target.parent, parquet)
     dir_fd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
     return PublishDecision(decision, run_id, live_run_id, reason, failures)
+
+
+def _export_parquet(con: duckdb.DuckDBPyConnection, data_dir: Path, now: datetime) -> Path:
+    """Every published mart as ``<mart>.parquet`` in a new version folder (not yet live)."""
+    versions = data_dir / PARQUET_VERSIONS
+    folder = versions / f"{now:%Y%m%dT%H%M%S%f}-{os.getpid()}"
+    folder.mkdir(parents=True)
+    for schema in PUBLISHED_SCHEMAS:
+        for table in _tables(con, "pub", schema):
+            path = _quote(folder / f"{table}.parquet")
+            con.execute(f'copy (select * from pub.{schema}."{table}") to {path} (format parquet)')  # noqa: S608 (catalog names)
+    return folder
+
+
+def _swap_parquet(data_dir: Path, folder: Path) -> None:
+    """Point ``parquet`` at ``folder`` in one atomic step; keep the previous version only."""
+    link = data_dir / PARQUET_LINK
+    previous = link.resolve() if link.is_symlink() else None
+    tmp = data_dir / f".{PARQUET_LINK}.{os.getpid()}.link"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(folder.relative_to(data_dir), target_is_directory=True)
+    if link.exists() and not link.is_symlink():  # a folder someone made by hand
+        shutil.rmtree(link)
+    os.replace(tmp, link)
+    for old in (data_dir / PARQUET_VERSIONS).iterdir():
+        if old.resolve() not in (folder.resolve(), previous):
+            shutil.rmtree(old, ignore_errors=True)

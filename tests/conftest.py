@@ -94,6 +94,26 @@ def copy_build(built: Built, dest: Path) -> tuple[Path, Path]:
     return raw, data
 
 
+def text_written_under(*folders: Path) -> list[str]:
+    """Everything written under the folders, as text to search: every text value of every
+    DuckDB file's tables (strings may be compressed on disk) and every other file's bytes."""
+    out: list[str] = []
+    for path in (p for folder in folders for p in folder.rglob("*") if p.is_file()):
+        if path.suffix == ".wal":
+            continue
+        if path.suffix != ".duckdb":
+            out.append(path.read_bytes().decode("utf-8", "replace"))
+            continue
+        with duckdb.connect(str(path), read_only=True) as con:
+            for schema, table, column in con.execute(
+                "select table_schema, table_name, column_name from information_schema.columns "
+                "where data_type = 'VARCHAR'"
+            ).fetchall():
+                query = f'select "{column}" from "{schema}"."{table}"'  # noqa: S608 (catalog names)
+                out += [v for (v,) in con.execute(query).fetchall() if v]
+    return out
+
+
 STAMPS = frozenset({"built_at", "loaded_at"})  # when a row was built or its file landed
 LINEAGE = frozenset({"submission_id"})  # which file version a row came from
 # what was sent and when: every re-sent file is recorded (revision counts too), by design

@@ -23,6 +23,8 @@ import pytest
 from orchestration.alerts import Alerter
 from orchestration.config import Settings
 
+from .conftest import text_written_under
+
 
 def _warehouse(path: Path) -> Path:
     """A build warehouse holding one failing R13 row of one run (and the units' names)."""
@@ -342,22 +344,6 @@ def test_robot_tokens_and_secrets_are_written_nowhere(
         deliveries = _send(tmp_path)
     assert {c for c, ok, _ in deliveries if not ok} == {"dingtalk", "wecom", "feishu", "webhook"}
     assert any("***" in (err or "") for _, _, err in deliveries)  # the URL was quoted, masked
-    written = [caplog.text, *(err or "" for _, _, err in deliveries)]
-    build = tmp_path / "data" / "build" / "warehouse.duckdb"
-    with duckdb.connect(str(build), read_only=True) as con:
-        for schema, table, column in con.execute(
-            "select table_schema, table_name, column_name from information_schema.columns "
-            "where data_type = 'VARCHAR'"
-        ).fetchall():
-            written += [
-                v
-                for (v,) in con.execute(
-                    f'select "{column}" from "{schema}"."{table}"'  # noqa: S608 (our names)
-                ).fetchall()
-                if v
-            ]
-    for path in (tmp_path / "data").rglob("*"):
-        if path.is_file() and path.suffix not in (".duckdb", ".wal"):
-            written.append(path.read_text(encoding="utf-8", errors="replace"))
+    written = [caplog.text, *text_written_under(tmp_path / "data")]
     for secret in secrets:
         assert not any(secret in text for text in written), secret

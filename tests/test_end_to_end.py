@@ -341,3 +341,41 @@ def test_full_refresh_rebuilds_the_fact_from_scratch(clean_build: Built, tmp_pat
     with pointing_at(raw, data):
         result = execute(tags)
     assert result.success and planted() == 0
+
+
+def test_every_mart_has_a_parquet_twin_of_the_published_rows(clean_build: Built) -> None:
+    """$ZS_DATA_DIR/parquet/<mart>.parquet for Evidence, pandas or any engine: the same rows
+    and columns as the published DuckDB file."""
+    folder = clean_build.data / "parquet"
+    assert folder.is_symlink() and folder.resolve().parent.name == "parquet-versions"
+    with duckdb.connect(str(clean_build.published), read_only=True) as con:
+        marts = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
+        assert {p.stem for p in folder.glob("*.parquet")} == set(marts)
+        for mart in marts:
+            path = str(folder / f"{mart}.parquet")
+            mine = con.execute(
+                f"select * from marts.{mart} except all select * from read_parquet(?)",  # noqa: S608 (catalog names)
+                [path],
+            ).fetchall()
+            theirs = con.execute(
+                f"select * from read_parquet(?) except all select * from marts.{mart}",  # noqa: S608 (catalog names)
+                [path],
+            ).fetchall()
+            assert mine == [] and theirs == [], mart
+
+
+def test_dbt_leaves_no_folder_per_invocation_behind(clean_build: Built) -> None:
+    """dagster-dbt gives every dbt invocation a folder under target/ (several MB each); a
+    scheduled warehouse would pile them up, so a successful one's is removed."""
+    from orchestration.dbt_setup import TARGET_DIR
+
+    ((run_id,),) = clean_build.query(
+        "select dagster_run_id from audit.publish_log order by published_at desc limit 1"
+    )
+    assert run_id
+    assert not [p.name for p in TARGET_DIR.iterdir() if f"-{run_id[:7]}-" in p.name]

@@ -8,6 +8,7 @@ import email
 import email.policy
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,6 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration import runlock
+
 from . import spreadsheets as ss
 from .conftest import (
     HISTORY,
@@ -30,6 +33,7 @@ from .conftest import (
     copy_sample,
     marts_fingerprint,
     run_warehouse,
+    text_written_under,
 )
 
 pytestmark = pytest.mark.slow  # builds the whole sample
@@ -120,6 +124,8 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
     assert posts == [] and mails == []
     live = live_figures(first.published)
     (first_run,) = first.query("select live_run_id from audit.publish_log")[0]
+    first_parquet = (data / "parquet").resolve()
+    first_report = (data / "report" / "index.html").read_text(encoding="utf-8")
 
     # 2. a 万元 figure typed as 亿元 in 五华区's June file: held, previous marts stay live
     path = next((raw / "submissions" / JUNE / "五华区").glob("*明细*"))
@@ -138,6 +144,15 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
     )[0]
     assert (decision, live_run) == ("held", first_run)
     assert held.failures("R13"), "the published audit shows this run's failures"
+    assert (data / "parquet").resolve() == first_parquet  # held: the Parquet files stay too
+    report = (data / "report" / "index.html").read_text(encoding="utf-8")
+    assert '<div class="banner held" id="status">' in report and "暂停发布" in report
+    assert "暂停发布" not in first_report
+    for table in ("headline", "trend", "league", "chains", "funnel"):  # the previous figures
+        pattern = rf'<table class="{table}".*?</table>'
+        assert re.search(pattern, report, re.S).group(0) == re.search(
+            pattern, first_report, re.S
+        ).group(0), table
 
     # one message per channel: DingTalk (markdown, signed), WeCom, Feishu, the webhook, one e-mail
     by_channel = {url.split("?")[0]: body for url, body in posts}
@@ -184,30 +199,16 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
     recovery = next(b for u, b in posts[4:] if u.startswith("/robot/send"))
     assert "已恢复" in recovery["markdown"]["text"]
     assert live_figures(fixed.published) == live
+    assert (data / "parquet").resolve() != first_parquet  # published: a new Parquet version
+    assert {p.resolve() for p in (data / "parquet-versions").iterdir()} == {
+        first_parquet,
+        (data / "parquet").resolve(),
+    }  # the previous version kept for readers still on it
 
     # no robot token or secret in the logs, the audit tables or the Dagster event log
     captured = capsys.readouterr()
-    written = [captured.out, captured.err, caplog.text]
-    for db in (fixed.build, fixed.published):
-        with duckdb.connect(str(db), read_only=True) as con:
-            for schema, table, column in con.execute(
-                "select table_schema, table_name, column_name from information_schema.columns "
-                "where data_type = 'VARCHAR'"
-            ).fetchall():
-                written += [
-                    v
-                    for (v,) in con.execute(
-                        f'select "{column}" from "{schema}"."{table}"'  # noqa: S608 (our names)
-                    ).fetchall()
-                    if v
-                ]
-    files = [p for p in (*home.rglob("*"), *data.rglob("*")) if p.is_file()]
-    assert any(p.name.endswith(".db") for p in home.rglob("*")), "the event log is in SQLite"
-    written += [
-        p.read_bytes().decode("utf-8", "replace")
-        for p in files
-        if p.suffix not in (".duckdb", ".wal")
-    ]
+    written = [captured.out, captured.err, caplog.text, *text_written_under(home, data)]
+    assert any(p.suffix == ".db" for p in home.rglob("*")), "the event log is in SQLite"
     for secret in SECRETS:
         assert not any(secret in text for text in written), secret
 
@@ -335,6 +336,8 @@ def test_a_run_killed_inside_the_publish_step_leaves_the_published_file_and_the_
     assert marker.exists(), "the run never reached the publish step"
     half_published = Path(marker.read_text(encoding="utf-8"))
     assert half_published.exists() and half_published.parent == data
+    killed = runlock.holder(data)  # the run holds the data folder's lock while it publishes
+    assert killed is not None and killed.pid == proc.pid
     os.killpg(proc.pid, signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL  # it died by the signal, inside publish
     assert live_figures(published) == live
@@ -345,6 +348,10 @@ def test_a_run_killed_inside_the_publish_step_leaves_the_published_file_and_the_
     again = run_warehouse(raw, data)
     assert again.exit_code == 0
     assert not list(data.glob(".warehouse.duckdb.*.tmp"))
+    # the killed run's lock was recognised and taken over, not waited for
+    taken, released = runlock.history(data)[-2:]
+    assert (taken["event"], taken["from_run_id"]) == ("taken over", killed.run_id)
+    assert released["event"] == "released" and runlock.holder(data) is None
     decision, live_run = again.query(
         "select decision, live_run_id from audit.publish_log order by published_at desc limit 1"
     )[0]

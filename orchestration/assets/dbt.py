@@ -12,6 +12,7 @@ second landing asset of the bookkeeping tables.
 """
 
 import os
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -93,7 +94,7 @@ def _full_refresh(context: dg.AssetExecutionContext) -> bool:
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     args = dbt_build_args(full_refresh=_full_refresh(context), run_id=context.run_id[:12])
-    yield from dbt.cli(args, context=context).stream()
+    yield from _build(dbt, args, context)
 
 
 @dbt_assets(
@@ -110,7 +111,16 @@ def monthly_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     args = dbt_build_args(
         full_refresh=_full_refresh(context), run_id=context.run_id[:12], months=window
     )
-    yield from dbt.cli(args, context=context).stream()
+    yield from _build(dbt, args, context)
+
+
+def _build(dbt: DbtCliResource, args: list[str], context: dg.AssetExecutionContext):
+    """One dbt invocation. dagster-dbt gives each its own folder under ``target/`` (manifest,
+    run results, partial parse: several MB); a successful one's is removed afterwards, so
+    that scheduled runs do not pile them up (a failed one's stays, to look into)."""
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
+    shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
 def model_key(name: str) -> dg.AssetKey:

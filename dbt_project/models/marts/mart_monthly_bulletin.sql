@@ -18,7 +18,7 @@ periods as (
         calendar_year,
         calendar_month
     from {{ ref('dim_date') }}
-    where period in (select distinct s.period from {{ ref('stg_forms__submissions') }} as s)
+    where has_submissions
 ),
 
 districts as (

@@ -14,7 +14,7 @@ with periods as (
         month_end_date,
         calendar_year
     from {{ ref('dim_date') }}
-    where period in (select distinct s.period from {{ ref('stg_forms__submissions') }} as s)
+    where has_submissions
 ),
 
 projects as (

@@ -13,7 +13,7 @@ with periods as (
         month_end_date,
         {{ deadline_date('period') }} as deadline_date
     from {{ ref('dim_date') }}
-    where period in (select distinct s.period from {{ ref('stg_forms__submissions') }} as s)
+    where has_submissions
 ),
 
 units as (

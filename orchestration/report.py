@@ -1,0 +1,345 @@
+"""The monthly report: ``$ZS_DATA_DIR/report/index.html``, one self-contained page in Chinese.
+
+Rebuilt by every run after publishing (asset ``report/monthly``), from the published file —
+the same file BI tools read — so that every number on the page is one the marts hold: the
+queries below only select, filter and join marts (the target's pace line is the bulletin's
+target times ``dim_date.elapsed_year_share``, in SQL); Python formats and lays out. When the
+latest run was held, the page says so at the top and shows the live (previous) figures, which
+is what the published file holds.
+
+Offline by construction: charts are drawn when the page is built, as inline SVG (Vega-Lite
+rendered by vl-convert, no browser, no network); no script, no web font, no external link
+but the local Data Docs and dbt docs. Chinese text needs a CJK font on the reader's machine
+(Noto Sans CJK, Debian ``fonts-noto-cjk``, or what Windows and macOS ship).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from .config import Settings
+from .seeds import cause_labels
+
+TEMPLATE = "report.html.j2"
+AMOUNTS = ("arrived_out_of_province", "arrived_in_province", "arrived_out_of_city", "fdi_utilized")
+TREND_METRIC = "arrived_out_of_province"
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+@dataclass
+class Section:
+    title: str
+    rows: list[dict]
+    chart: Markup | None = None
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def _svg(spec: dict) -> Markup:
+    import vl_convert
+
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "config": {"font": FONT, "view": {"stroke": None}},
+        **spec,
+    }
+    svg = vl_convert.vegalite_to_svg(spec)
+    return Markup(svg[svg.index("<svg") :])
+
+
+def _num(value, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    return f"{float(value):,.{digits}f}"
+
+
+def _signed(value, digits: int = 2, suffix: str = "") -> str:
+    if value is None:
+        return "—"
+    return f"{float(value):+,.{digits}f}{suffix}"
+
+
+def gather(con: duckdb.DuckDBPyConnection, data_dir: Path) -> dict:
+    """What the page shows, read from the published marts and audit."""
+    log = _rows(con, "select * from audit.publish_log order by published_at desc limit 1")
+    latest = log[0] if log else None
+    period = con.execute(
+        "select max(period) from marts.mart_monthly_bulletin where ytd_value is not null"
+    ).fetchone()[0]
+    cities = _rows(
+        con,
+        "select distinct unit_code, unit_name from marts.mart_monthly_bulletin "
+        "where unit_type = 'prefecture' and period = ? order by unit_code",
+        [period],
+    )
+    held = bool(latest and latest["decision"] == "held")
+    pages = [_city(con, c["unit_code"], c["unit_name"], period, held) for c in cities]
+    failing = _rows(
+        con,
+        """
+        select
+            rule_id, any_value(severity) as severity, count(*) as failing_rows,
+            arg_max(detail, abs(coalesce(difference, 0))) as example,
+            arg_max(suspect_unit_code, abs(coalesce(difference, 0))) as suspect_unit_code,
+            arg_max(suspect_cause, abs(coalesce(difference, 0))) as suspect_cause
+        from audit.reconciliation_results
+        where status = 'fail'
+        group by rule_id
+        order by min(severity), rule_id
+        """,
+    )
+    causes = cause_labels()
+    for f in failing:
+        f["cause_label"] = causes.get(f["suspect_cause"], f["suspect_cause"])
+    return {
+        "period": period,
+        "latest": latest,
+        "held": held,
+        "cities": pages,
+        "failing": failing,
+        "data_docs": _link(data_dir / "docs" / "index.html", data_dir / "report"),
+        "dbt_docs": _link(data_dir / "docs" / "dbt" / "index.html", data_dir / "report"),
+        "built_at": datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def _link(target: Path, start: Path) -> str | None:
+    return os.path.relpath(target, start) if target.exists() else None
+
+
+def _city(con: duckdb.DuckDBPyConnection, code: str, name: str, period: str, held: bool) -> dict:
+    year = period[:4]
+    headline = _rows(
+        con,
+        """
+        select
+            b.metric, b.metric_label, b.canonical_unit, b.ytd_value, b.annual_target,
+            b.completion_rate_pct, b.pace_gap_pp, b.last_year_ytd_value, b.yoy_growth_pct,
+            r.expected_value as province_value, r.status as province_status
+        from marts.mart_monthly_bulletin as b
+        left join audit.reconciliation_results as r
+            on r.rule_id = 'R13' and r.period = b.period and r.scope_code = b.unit_code
+            and r.metric = b.metric || '_ytd'
+        where b.period = ? and b.unit_code = ? and b.metric in (select unnest(?))
+        order by list_position(?, b.metric)
+        """,
+        [period, code, list(AMOUNTS), list(AMOUNTS)],
+    )
+    for h in headline:
+        h["ytd"] = _num(h["ytd_value"])
+        h["target"] = _num(h["annual_target"])
+        h["completion"] = _num(h["completion_rate_pct"], 1)
+        h["pace"] = _signed(h["pace_gap_pp"], 1, " 个百分点")
+        h["last_year"] = _num(h["last_year_ytd_value"])
+        h["yoy"] = _signed(h["yoy_growth_pct"], 1, "%")
+        h["province"] = _num(h["province_value"])
+        # the audit is the latest run's: when it was held, it is not about the figures shown
+        h["check"] = (
+            "—" if held else {"pass": "一致", "fail": "不一致"}.get(h["province_status"], "—")
+        )
+    trend = _rows(
+        con,
+        """
+        select
+            d.calendar_month as month, b.ytd_value, b.last_year_ytd_value,
+            b.annual_target * d.elapsed_year_share as target_pace_value, b.metric_label,
+            b.canonical_unit
+        from marts.mart_monthly_bulletin as b
+        inner join marts.dim_date as d on b.period = d.period
+        where b.unit_code = ? and b.metric = ? and d.calendar_year = ? and b.period <= ?
+        order by d.calendar_month
+        """,
+        [code, TREND_METRIC, int(year), period],
+    )
+    series = [
+        {"月份": t["month"], "值": float(v), "系列": label}
+        for t in trend
+        for label, v in (
+            (f"{year}年累计", t["ytd_value"]),
+            (f"{int(year) - 1}年同期累计", t["last_year_ytd_value"]),
+            ("目标序时进度", t["target_pace_value"]),
+        )
+        if v is not None
+    ]
+    trend_chart = None
+    if series:
+        unit = trend[0]["canonical_unit"]
+        trend_chart = _svg(
+            {
+                "width": 560,
+                "height": 240,
+                "data": {"values": series},
+                "mark": {"type": "line", "point": True},
+                "encoding": {
+                    "x": {"field": "月份", "type": "ordinal", "title": "月份"},
+                    "y": {"field": "值", "type": "quantitative", "title": unit},
+                    "color": {"field": "系列", "type": "nominal", "title": None},
+                    "strokeDash": {"field": "系列", "type": "nominal"},
+                },
+            }
+        )
+    quarter = con.execute(
+        "select max(quarter) from marts.mart_league_table where scope_code = ? and period <= ?",
+        [code, period],
+    ).fetchone()[0]
+    league = _rows(
+        con,
+        """
+        select peer_group, league_rank, unit_name, composite_score, is_red_list, is_black_list,
+               rank_change, in_league
+        from marts.mart_league_table
+        where scope_code = ? and quarter = ?
+        order by peer_group, league_rank nulls last, unit_code
+        """,
+        [code, quarter],
+    )
+    groups: dict[str, list[dict]] = {}
+    for row in league:
+        row["score"] = _num(row["composite_score"])
+        change = row["rank_change"]
+        row["change"] = "—" if change is None else ("持平" if change == 0 else f"{change:+d}")
+        groups.setdefault(row["peer_group"], []).append(row)
+    chains = _rows(
+        con,
+        """
+        select scheme, chain_name, leader, lead_department, arrived_out_of_province_ytd,
+               arrived_in_province_ytd, fdi_utilized_ytd, projects_signed_ytd,
+               projects_started_ytd, projects_in_production_ytd, major_projects_signed_ytd
+        from marts.mart_chain_monthly
+        where prefecture_code = ? and period = ?
+        order by chain_code = '_unassigned', arrived_out_of_province_ytd desc
+        """,
+        [code, period],
+    )
+    chain_chart = None
+    if chains:
+        chain_chart = _svg(
+            {
+                "width": 520,
+                "height": {"step": 18},
+                "data": {
+                    "values": [
+                        {
+                            "产业链": c["chain_name"],
+                            "省外产业到位资金": float(c["arrived_out_of_province_ytd"] or 0),
+                        }
+                        for c in chains
+                    ]
+                },
+                "mark": "bar",
+                "encoding": {
+                    "y": {"field": "产业链", "type": "nominal", "sort": None, "title": None},
+                    "x": {
+                        "field": "省外产业到位资金",
+                        "type": "quantitative",
+                        "title": "省外产业到位资金（亿元，本年累计）",
+                    },
+                },
+            }
+        )
+    for c in chains:
+        for k in ("arrived_out_of_province_ytd", "arrived_in_province_ytd", "fdi_utilized_ytd"):
+            c[k] = _num(c[k])
+    funnel = _rows(
+        con,
+        """
+        select cohort_year, size_class, signed, landed, started, in_production,
+               landing_rate_pct, start_rate_pct, production_rate_pct, funds_arrival_rate_pct
+        from marts.mart_project_funnel
+        where unit_code = ? and period = ?
+        order by cohort_year desc, size_class
+        """,
+        [code, period],
+    )
+    cohorts = sorted({f["cohort_year"] for f in funnel}, reverse=True)[:2]
+    funnel = [f for f in funnel if f["cohort_year"] in cohorts]
+    for f in funnel:
+        for k in (
+            "landing_rate_pct",
+            "start_rate_pct",
+            "production_rate_pct",
+            "funds_arrival_rate_pct",
+        ):
+            f[k] = _num(f[k], 2)
+    status = _rows(
+        con,
+        """
+        select s.unit_code, s.unit_name, s.period, s.is_on_time, s.is_late, s.is_missing,
+               s.revision_count, s.files_set_aside
+        from marts.mart_submission_status as s
+        inner join marts.dim_district as d on s.unit_code = d.unit_code and d.is_current
+        where left(s.period, 4) = ? and s.period <= ? and s.unit_code <> ?
+            and d.prefecture_code = ?
+        order by s.unit_code, s.period
+        """,
+        [year, period, code, code],
+    )
+    months = sorted({s["period"] for s in status})
+    grid: dict[str, dict] = {}
+    for s in status:
+        unit = grid.setdefault(s["unit_code"], {"name": s["unit_name"], "cells": {}})
+        if s["files_set_aside"]:
+            mark, css = "搁置", "aside"
+        elif s["is_missing"]:
+            mark, css = "缺报", "missing"
+        elif s["is_late"]:
+            mark, css = "迟报", "late"
+        elif s["revision_count"]:
+            mark, css = "修订", "revised"
+        elif s["is_on_time"]:
+            mark, css = "按时", "ontime"
+        else:
+            mark, css = "待报", "pending"
+        unit["cells"][s["period"]] = (mark, css)
+    trend_rows = [
+        {
+            "month": t["month"],
+            "ytd": _num(t["ytd_value"]),
+            "last_year": _num(t["last_year_ytd_value"]),
+            "pace": _num(t["target_pace_value"]),
+        }
+        for t in trend
+    ]
+    return {
+        "code": code,
+        "name": name,
+        "headline": headline,
+        "trend": trend_chart,
+        "trend_rows": trend_rows,
+        "trend_label": trend[0]["metric_label"] if trend else "",
+        "quarter": quarter,
+        "league": groups,
+        "chains": chains,
+        "chain_chart": chain_chart,
+        "funnel": funnel,
+        "months": months,
+        "grid": grid,
+    }
+
+
+def build_report(settings: Settings) -> Path:
+    """Write ``$ZS_DATA_DIR/report/index.html`` from the published file; return its path."""
+    out = settings.data_dir / "report" / "index.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        context = gather(con, settings.data_dir)
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    html = env.get_template(TEMPLATE).render(**context)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, out)
+    return out
