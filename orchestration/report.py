@@ -74,20 +74,38 @@ def gather(con: duckdb.DuckDBPyConnection, data_dir: Path) -> dict:
     """What the page shows, read from the published marts and audit."""
     log = _rows(con, "select * from audit.publish_log order by published_at desc limit 1")
     latest = log[0] if log else None
-    period = con.execute(
-        "select max(period) from marts.mart_monthly_bulletin where ytd_value is not null"
+    # a first run that was held has published no marts yet: the page says so, and why
+    has_marts = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'mart_monthly_bulletin'"
     ).fetchone()[0]
-    cities = _rows(
-        con,
-        "select distinct unit_code, unit_name from marts.mart_monthly_bulletin "
-        "where unit_type = 'prefecture' and period = ? order by unit_code",
-        [period],
+    period = None
+    if has_marts:
+        period = con.execute(
+            "select max(period) from marts.mart_monthly_bulletin where ytd_value is not null"
+        ).fetchone()[0]
+    cities = (
+        []
+        if period is None
+        else _rows(
+            con,
+            "select distinct unit_code, unit_name from marts.mart_monthly_bulletin "
+            "where unit_type = 'prefecture' and period = ? order by unit_code",
+            [period],
+        )
     )
     held = bool(latest and latest["decision"] == "held")
     pages = [_city(con, c["unit_code"], c["unit_name"], period, held) for c in cities]
-    failing = _rows(
-        con,
-        """
+    has_audit = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'audit' and table_name = 'reconciliation_results'"
+    ).fetchone()[0]
+    failing = (
+        []
+        if not has_audit
+        else _rows(
+            con,
+            """
         select
             rule_id, any_value(severity) as severity, count(*) as failing_rows,
             arg_max(detail, abs(coalesce(difference, 0))) as example,
@@ -98,6 +116,7 @@ def gather(con: duckdb.DuckDBPyConnection, data_dir: Path) -> dict:
         group by rule_id
         order by min(severity), rule_id
         """,
+        )
     )
     causes = cause_labels()
     for f in failing:

@@ -224,6 +224,9 @@ def test_r10_real_estate_with_out_of_province_industry_money(
 
 def test_error_rules_hold_the_build(error_build: tuple[Built, str]) -> None:
     assert error_build[0].exit_code == 3
+    # a first run held: nothing was ever published, and the report says so
+    report = (error_build[0].data / "report" / "index.html").read_text(encoding="utf-8")
+    assert "暂停发布" in report and "尚无已发布的数据" in report
 
 
 # --- a defect behind a failed total, and the culprit named for it ---------------------
