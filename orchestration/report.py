@@ -16,7 +16,6 @@ but the local Data Docs and dbt docs. Chinese text needs a CJK font on the reade
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,13 +30,6 @@ TEMPLATE = "report.html.j2"
 AMOUNTS = ("arrived_out_of_province", "arrived_in_province", "arrived_out_of_city", "fdi_utilized")
 TREND_METRIC = "arrived_out_of_province"
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-
-
-@dataclass
-class Section:
-    title: str
-    rows: list[dict]
-    chart: Markup | None = None
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -75,12 +67,8 @@ def gather(con: duckdb.DuckDBPyConnection, data_dir: Path) -> dict:
     log = _rows(con, "select * from audit.publish_log order by published_at desc limit 1")
     latest = log[0] if log else None
     # a first run that was held has published no marts yet: the page says so, and why
-    has_marts = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = 'mart_monthly_bulletin'"
-    ).fetchone()[0]
     period = None
-    if has_marts:
+    if _has_table(con, "marts", "mart_monthly_bulletin"):
         period = con.execute(
             "select max(period) from marts.mart_monthly_bulletin where ytd_value is not null"
         ).fetchone()[0]
@@ -96,10 +84,7 @@ def gather(con: duckdb.DuckDBPyConnection, data_dir: Path) -> dict:
     )
     held = bool(latest and latest["decision"] == "held")
     pages = [_city(con, c["unit_code"], c["unit_name"], period, held) for c in cities]
-    has_audit = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'audit' and table_name = 'reconciliation_results'"
-    ).fetchone()[0]
+    has_audit = _has_table(con, "audit", "reconciliation_results")
     failing = (
         []
         if not has_audit
@@ -131,6 +116,15 @@ def gather(con: duckdb.DuckDBPyConnection, data_dir: Path) -> dict:
         "dbt_docs": _link(data_dir / "docs" / "dbt" / "index.html", data_dir / "report"),
         "built_at": datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M"),
     }
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether the published file has this table (a first run that was held has no marts)."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()[0]
+    return bool(found)
 
 
 def _link(target: Path, start: Path) -> str | None:
