@@ -181,6 +181,9 @@ def _report(path: Path, elapsed: float) -> int:
     )
     print(f"  report (one offline page): {settings().data_dir / 'report' / 'index.html'}")
     print(f"  Parquet, one file per mart: {settings().data_dir / 'parquet'}")
+    docs = settings().data_dir / "docs"
+    print(f"  data dictionary (dbt docs): {docs / 'dbt' / 'index.html'}")
+    print(f"  reconciliation details (Data Docs): {docs / 'index.html'}")
     print(f"  build warehouse (landing, staging, intermediate): {settings().build_path}")
     print(f"  live marts are from reconciliation run {live}")
     return 0 if decision in ("published", "forced") else EXIT_HELD

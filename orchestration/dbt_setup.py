@@ -6,6 +6,7 @@ rule catalogue and the tests use them cheaply; ``assets/dbt.py`` wraps them for 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,64 @@ def ensure_manifest(force: bool = False) -> Path:
         if result.returncode != 0:
             raise RuntimeError(f"dbt parse failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
     return MANIFEST
+
+
+DOCS_CACHE = TARGET_DIR / "docs"
+
+
+def dbt_docs_page(data_dir: Path) -> Path:
+    """dbt docs as one self-contained page (``dbt docs generate --static``): the manifest
+    and the catalog of the build warehouse in ``data_dir``. The page describes the code, so
+    it is generated once per code version (about 8 s) and kept in ``target/docs/``."""
+    from .changes import code_version
+
+    page = DOCS_CACHE / f"{code_version()}.html"
+    if page.exists():
+        return page
+    work = TARGET_DIR / f"docs-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    # --no-compile reads the manifest from the target path: the parsed one, copied
+    shutil.copy(ensure_manifest(), work / "manifest.json")
+    result = subprocess.run(
+        [
+            dbt_executable(),
+            "--quiet",
+            "docs",
+            "generate",
+            "--static",
+            "--no-compile",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(work),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ZS_DATA_DIR": str(data_dir)},
+    )
+    if result.returncode != 0:
+        shutil.rmtree(work, ignore_errors=True)
+        raise RuntimeError(f"dbt docs failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
+    for old in DOCS_CACHE.glob("*.html") if DOCS_CACHE.exists() else []:
+        old.unlink()
+    DOCS_CACHE.mkdir(exist_ok=True)
+    os.replace(work / "static_index.html", page)
+    shutil.rmtree(work, ignore_errors=True)
+    return page
+
+
+def write_dbt_docs(data_dir: Path) -> Path:
+    """``$ZS_DATA_DIR/docs/dbt/index.html``: the data dictionary the report links to,
+    replaced whole (a reader never sees half a page)."""
+    dest = data_dir / "docs" / "dbt" / "index.html"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".partial")
+    shutil.copyfile(dbt_docs_page(data_dir), partial)
+    os.replace(partial, dest)
+    return dest
 
 
 def manifest() -> dict:

@@ -26,7 +26,7 @@ def defs() -> dg.Definitions:
     from .assets.landing import landing_reference, landing_submissions
     from .assets.publish import published_warehouse
     from .assets.reconciliation import reconciliation_rules, rule_runs
-    from .assets.report import monthly_report
+    from .assets.report import dbt_docs, monthly_report
     from .assets.sensors import raw_files_sensor
     from .resources import WarehouseResource
 
@@ -54,6 +54,7 @@ def defs() -> dg.Definitions:
             rule_runs,
             data_quality_alerts,
             published_warehouse,
+            dbt_docs,
             monthly_report,
         ],
         asset_checks=[reconciliation_rules],

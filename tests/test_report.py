@@ -47,11 +47,12 @@ def _chromium(page: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def page_requests(page: Path, tmp: Path) -> list[str]:
+def page_requests(page: Path, tmp: Path, *args: str) -> list[str]:
     """Every URL the page itself asked for (Chromium's net log; the browser's own requests,
     initiated by no origin, are left out), other than file: and data: URLs."""
     log = tmp / "net.json"
-    _chromium(page, tmp, f"--log-net-log={log}", "--net-log-capture-mode=Everything", "--dump-dom")
+    net = (f"--log-net-log={log}", "--net-log-capture-mode=Everything", "--dump-dom")
+    _chromium(page, tmp, *net, *args)
     events = json.loads(log.read_text(encoding="utf-8"))
     names = {v: k for k, v in events["constants"]["logEventTypes"].items()}
     return [
@@ -107,6 +108,28 @@ def test_the_report_renders_in_chromium_with_the_marts_figures_and_asks_for_noth
     assert league[1][:3] == ["1", top[0], f"{top[1]:.2f}"] and "红榜" in league[1][3]
 
     assert page_requests(page, tmp_path) == []
+
+
+def test_the_data_dictionary_is_dbt_docs_linked_from_the_report_and_offline(
+    clean_build: Built, tmp_path: Path
+) -> None:
+    report = clean_build.data / "report" / "index.html"
+    docs = clean_build.data / "docs" / "dbt" / "index.html"
+    assert 'href="../docs/dbt/index.html"' in report.read_text(encoding="utf-8")
+    # the page is an app: give its scripts time to draw the model's page
+    model = docs.as_uri() + "#!/model/model.zhaoshang.mart_monthly_bulletin"
+    dom = subprocess.run(
+        [CHROMIUM, *QUIET, f"--user-data-dir={tmp_path / 'profile'}"]
+        + ["--virtual-time-budget=10000", "--dump-dom", model],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    text = unescape(re.sub(r"<[^>]+>", " ", dom))
+    # the model's description from its YAML and a column type from the build's catalog
+    assert "月度通报" in text and "completion_rate_pct" in text
+    assert re.search(r"period_date\s+DATE", text)
+    assert page_requests(docs, tmp_path, "--virtual-time-budget=10000") == []
 
 
 def test_the_network_check_sees_a_page_that_asks_for_something(tmp_path: Path) -> None:
