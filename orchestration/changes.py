@@ -124,6 +124,39 @@ def forget_state() -> None:
     (settings().data_dir / STATE_FILE).unlink(missing_ok=True)
 
 
+def first_month_changed(state: dict | None, files: dict[str, list]) -> str | None:
+    """The earliest month a run must rebuild from, given what changed since the last
+    successful run (the monthly models replace every period from it on), or None when
+    everything must be rebuilt: no trusted state or build, changed code, changed reference
+    files or register, another first month kept or another deadline day. A month whose files
+    changed (or appeared, or went) counts; so does a month whose deadline passed since."""
+    s = settings()
+    if (
+        state is None
+        or not s.build_path.exists()
+        or state.get("code") != code_version()
+        or not isinstance(state.get("calendar"), dict)
+    ):
+        return None
+    before, now = state["calendar"], calendar()
+    # the window's end moves every month (its files' scopes say what that changes); a new
+    # first month kept, or another deadline day, changes every month
+    first_kept = (before.get("window") or [None])[0]
+    if first_kept != now["window"][0] or before.get("deadline_day") != now["deadline_day"]:
+        return None
+    previous = state.get("files", {})
+    months = set()
+    for path in changed_files(previous, files):
+        scopes = {v[3] for v in (previous.get(path), files.get(path)) if v}
+        if REFERENCE in scopes:
+            return None
+        months |= scopes - {ELSEWHERE}
+    if before.get("past_deadline") != now["past_deadline"]:
+        passed = before.get("past_deadline")
+        months.add(shift(passed, 1) if isinstance(passed, str) else now["past_deadline"])
+    return min(months) if months else None
+
+
 def nothing_changed(state: dict | None, files: dict[str, list]) -> bool:
     """Whether a run now would compute exactly what the last successful run did."""
     s = settings()

@@ -130,6 +130,12 @@ def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str)
     from .constants import FULL_REFRESH_TAG
     from .definitions import defs
 
+    if months is None and not full_refresh:
+        # from the earliest month whose files (or deadline) changed to the last with files
+        first = changes.first_month_changed(state, files)
+        present = months_present(settings().raw_dir)
+        if first and present:
+            months = (first, max(first, present[1]))
     months = months or months_present(settings().raw_dir)
     tags = {FULL_REFRESH_TAG: "true"} if full_refresh else {}
     selection = None

@@ -8,7 +8,8 @@ schedule, the sensor on new files, and the resources.
 
 Landing of submissions and the fact are partitioned by month (``assets/partitions.py``);
 everything else is unpartitioned and rebuilt whole in every run, which is cheap. A run of
-the warehouse job for a range of months lands and rebuilds exactly those months.
+the warehouse job for a range of months lands those months, and the monthly models replace
+every period from the first of them on (a month feeds the months after it).
 """
 
 from __future__ import annotations

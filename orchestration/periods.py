@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -80,29 +79,3 @@ def span(first: str, last: str) -> list[str]:
         out.append(current)
         current = shift(current, 1)
     return out
-
-
-def affected(changed: Iterable[str], present: Iterable[str]) -> set[str]:
-    """The periods to rebuild when the files of ``changed`` periods changed.
-
-    A month's own amount is its YTD minus the previous month's YTD of the same year, so a
-    change to one month's YTD also changes the next month's amount when that month has data.
-    """
-    present = set(present)
-    out = set(changed)
-    for period in changed:
-        following = shift(period, 1)
-        if following[:4] == period[:4] and following in present:
-            out.add(following)
-    return out
-
-
-def contiguous(periods: Iterable[str]) -> list[tuple[str, str]]:
-    """Sorted periods grouped into runs of consecutive months: [(first, last), ...]."""
-    runs: list[tuple[str, str]] = []
-    for period in sorted(set(periods)):
-        if runs and shift(runs[-1][1], 1) == period:
-            runs[-1] = (runs[-1][0], period)
-        else:
-            runs.append((period, period))
-    return runs

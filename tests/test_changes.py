@@ -83,6 +83,38 @@ def test_other_code_or_a_passed_deadline_is_a_change(
     assert not changes.nothing_changed(state, changes.scan(state["files"]))
 
 
+def test_a_run_rebuilds_from_the_first_month_that_changed(
+    folders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw, _ = folders
+    monkeypatch.setenv("ZS_TODAY", "2024-01-05")
+    assert changes.first_month_changed(None, changes.scan({})) is None  # no run yet: all
+    changes.save_state(changes.scan({}), started_at="t")
+    state = changes.load_state()
+    assert changes.first_month_changed(state, changes.scan(state["files"])) is None  # nothing
+
+    def first() -> str | None:
+        return changes.first_month_changed(state, changes.scan(state["files"]))
+
+    later = raw / "submissions" / "2023-09" / "五华区"
+    later.mkdir(parents=True)
+    (later / "明细.csv").write_text("序号,项目编号\n1,KM20230001\n")
+    assert first() == "2023-09"  # a new month
+    (raw / "submissions" / "2023-06" / "五华区" / "明细.csv").write_text("序号\n")
+    assert first() == "2023-06"  # and a revised earlier one: from the earlier on
+    (raw / "reference" / "aliases.csv").write_text("alias,unit_code\n")
+    assert first() is None  # reference data: every month
+    (raw / "reference" / "aliases.csv").unlink()
+    monkeypatch.setenv("ZS_TODAY", "2024-01-06")  # December's deadline passed since
+    assert first() == "2023-06"
+    changes.save_state(changes.scan(state["files"]), started_at="t")
+    state = changes.load_state()
+    monkeypatch.setenv("ZS_TODAY", "2024-02-06")
+    assert first() == "2024-01"  # the month whose deadline passed (R11, submission status)
+    state["code"] = "another version"
+    assert first() is None
+
+
 def test_opening_the_build_for_writing_forgets_the_state(folders) -> None:
     from orchestration.resources import WarehouseResource
 

@@ -116,7 +116,7 @@ def test_running_twice_leaves_identical_marts(clean_build: Built, tmp_path, caps
     assert again.exit_code == 0
     assert published.stat().st_mtime_ns != stamp
     assert marts_fingerprint(published) == before
-    marts = {p.stem for p in (REPO / "dbt_project" / "models" / "marts").glob("*.sql")}
+    marts = {p.stem for p in (REPO / "dbt_project" / "models" / "marts").rglob("*.sql")}
     assert set(before) == marts  # every mart was compared
     (files,) = again.query("select count(*) from landing.files", build=True)[0]
     assert files == sum(1 for p in clean_build.raw.rglob("*") if p.is_file())

@@ -10,8 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orchestration.periods import (
-    affected,
-    contiguous,
     first_period,
     last_closed_period,
     shift,
@@ -42,22 +40,3 @@ def test_shift_and_span_agree(period: str, n: int) -> None:
     later = shift(period, abs(n))
     assert shift(later, -abs(n)) == period
     assert len(span(period, later)) == abs(n) + 1
-
-
-def test_a_change_reaches_the_next_month_of_the_same_year_when_it_has_files() -> None:
-    present = {"2023-05", "2023-06", "2023-07", "2023-12", "2024-01"}
-    assert affected({"2023-06"}, present) == {"2023-06", "2023-07"}
-    assert affected({"2023-07"}, present) == {"2023-07"}  # no August yet
-    assert affected({"2023-12"}, present) == {"2023-12"}  # January starts a new year
-    assert contiguous(affected({"2023-05", "2023-12"}, present)) == [
-        ("2023-05", "2023-06"),
-        ("2023-12", "2023-12"),
-    ]
-
-
-@given(st.sets(months, max_size=30))
-def test_contiguous_runs_cover_exactly_the_months(periods: set[str]) -> None:
-    runs = contiguous(periods)
-    assert {p for a, b in runs for p in span(a, b)} == periods
-    for (_, end), (start, _) in zip(runs, runs[1:], strict=False):
-        assert shift(end, 1) < start  # separate runs have a gap

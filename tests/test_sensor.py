@@ -72,18 +72,18 @@ def test_what_the_sensor_asks_for(raw: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert LANDING_SUBMISSIONS in july.asset_selection and FACT in july.asset_selection
     assert LANDING_REFERENCE not in july.asset_selection
 
-    # a revision of June: June, and July, whose own-month amounts are YTD differences
+    # a revision of June: June's partitions (the models rebuild every period from June on)
     june.write_bytes(june.read_bytes().replace(b"\r\n", b"\n"))
     (revised,), cursor = _tick(cursor)
-    assert _range(revised) == ("2023-06", "2023-07")
+    assert _range(revised) == ("2023-06", "2023-06")
     assert revised.run_key != july.run_key
 
-    # December's revision does not reach into the next year; May and December are two runs
+    # May and December revised together: one run, from May to December
     for month, unit in (("2023-05", "西山区"), ("2023-12", "西山区")):
         path = next((raw / "submissions" / month / unit).glob("*明细*"))
         path.write_bytes(path.read_bytes() + b"\n")
-    two, cursor = _tick(cursor)
-    assert sorted(_range(r) for r in two) == [("2023-05", "2023-06"), ("2023-12", "2023-12")]
+    (both,), cursor = _tick(cursor)
+    assert _range(both) == ("2023-05", "2023-12")
 
     # a folder for a month that has not ended: no month's run; the unpartitioned assets run
     # and set the file aside
@@ -101,7 +101,7 @@ def test_what_the_sensor_asks_for(raw: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert left.tags[PERIODS_TAG] == "elsewhere"
     monkeypatch.setenv("ZS_FIRST_PERIOD", "2020-01")
     (back,), cursor = _tick(cursor)
-    assert _range(back) == ("2023-05", "2023-06")
+    assert _range(back) == ("2023-05", "2023-05")
 
     # a new version of the register: every month uses it, so one run of everything
     (raw / "register").mkdir()
@@ -169,7 +169,8 @@ def test_a_new_month_and_a_revision_materialize_only_their_months(tmp_path: Path
         sql = "select count(*) from marts.fact_capital_arrival where period = '2023-12'"
         assert _query(published, sql)[0][0] > 0  # checked and published
 
-        # a revision of a June file: June and July are rebuilt, the old version is kept
+        # a revision of a June file: June lands again, every period from June on is rebuilt
+        # (July's own month is July's YTD less June's), the old version is kept
         detail = raw / "submissions" / "2023-06" / "西山区" / "6月明细.csv"
         project = next(
             r[1]
@@ -184,12 +185,14 @@ def test_a_new_month_and_a_revision_materialize_only_their_months(tmp_path: Path
         old = _query(build, figures, [project])
         ss.edit(detail, ss.row_with(project), 4, lambda v: round(v + 1, 2))  # June YTD + 1 亿元
         (request,), cursor = _tick(cursor)
-        assert _range(request) == ("2023-06", "2023-07")
+        assert _range(request) == ("2023-06", "2023-06")
         result = execute(request.tags, request.asset_selection, instance)
         assert result.success
-        assert {p for _, p in _materialized(result) if p is not None} == {"2023-06", "2023-07"}
+        assert {p for _, p in _materialized(result) if p is not None} == {"2023-06"}
         rebuilt = _built_at(data)
-        assert {p for p in rebuilt if rebuilt[p] != after[p]} == {"2023-06", "2023-07"}
+        assert {p for p in rebuilt if rebuilt[p] != after[p]} == {
+            p for p in after if p >= "2023-06"
+        }
 
         new = _query(build, figures, [project])
         assert len(old) == 2  # the project has money in June and July (amounts are DECIMAL)

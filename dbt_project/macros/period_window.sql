@@ -1,6 +1,11 @@
-{#- The months a run of the monthly models replaces: dbt vars period_from and period_to
-    (Dagster passes the run's partition range; dbt_project.yml's default is every month). Validated, because
-    they are pasted into SQL. -#}
+{#- The months a run of the monthly models replaces. Dbt vars period_from and period_to are
+    the run's range of months (Dagster passes its partition range; dbt_project.yml's default
+    is every month). Validated, because they are pasted into SQL.
+
+    A month's figures feed the months after it — the month's amount is YTD(m) − YTD(m−1),
+    the chain rules look back a month, the bulletin compares with last year's YTD, the funnel
+    and the league table accumulate — so a run replaces every period from period_from on,
+    not only up to period_to: a revised June re-chains July to December. -#}
 {% macro period_window() %}
     {%- set window = [var('period_from'), var('period_to')] -%}
     {%- for period in window -%}
@@ -17,11 +22,22 @@
     {{ return(window) }}
 {% endmacro %}
 
-{#- Pre-hook of a monthly model: remove the window's periods before their rows are appended
-    again, in the same transaction (a period that now has no rows is emptied too). -#}
+{#- Whether a row of a period-grain model is one this run replaces: its period is from
+    period_from on (always true when the table is built whole: first build, --full-refresh). -#}
+{% macro in_period_window(column='period') -%}
+    {#- a unit test has no relation of its own (this is none): the whole table -#}
+    {%- if this is not none and is_incremental() -%}
+        {{ column }} >= '{{ period_window()[0] }}'
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of the period-grain models (models/marts/by_period, models/rules): remove the periods this run
+    replaces before their rows are appended again, in the same transaction (a period that
+    now has no rows is emptied too). -#}
 {% macro delete_period_window() %}
     {%- if is_incremental() -%}
-        {%- set window = period_window() -%}
-        delete from {{ this }} where period between '{{ window[0] }}' and '{{ window[1] }}'
+        delete from {{ this }} where {{ in_period_window() }}
     {%- endif -%}
 {% endmacro %}

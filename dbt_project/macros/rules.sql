@@ -4,7 +4,8 @@
   per thing checked; is_failure says whether it failed), with the contract's types.
   cause_period is the earlier period a failure's cause lies in (the month before, when a
   YTD chain breaks because that month was typed in the wrong unit); a rule that can say so
-  passes with_cause_period=true.
+  passes with_cause_period=true. A run keeps the rows of the periods it replaces (from var
+  period_from on: macros/period_window.sql); the earlier periods' rows stay in the table.
   audit.reconciliation_results is the union of these relations.
 -#}
 {% macro rule_result(relation, with_cause_period=false) -%}
@@ -23,6 +24,7 @@ select
     cast(detail as varchar) as detail,
     cast(source_file as varchar) as source_file
 from {{ relation }}
+where {{ in_period_window() }}
 {%- endmacro %}
 
 {#- "Today" for deadlines (R11): the Beijing date the orchestration passes in var today

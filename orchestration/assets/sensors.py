@@ -4,10 +4,10 @@ Every minute the sensor looks at the files under ``ZS_RAW_DIR``. Size and modifi
 time only decide which files to hash again; what counts is the sha256, so a file that is
 touched or re-saved with the same bytes starts nothing. For new or changed content:
 
-- files of a month (forms, province figures): a run of that month's partitions, landing
-  and everything downstream of it; the next month of the same year is rebuilt with it when
-  it has files, because its own-month amounts are YTD differences (``periods.affected``);
-  separate stretches of months get separate runs (queued one at a time, ``dagster.yaml``);
+- files of a month (forms, province figures): one run of the partitions from the first
+  changed month to the last, landing and everything downstream; the monthly models replace
+  every period from the first on (a month feeds the ones after it: own-month amounts are
+  YTD differences, the bulletin compares with last year, the league with last quarter);
 - reference data or the register: every month uses them, so one run of everything over
   the months that have files;
 - files that belong to no open month (misplaced, a folder that is not an ended month): a
@@ -25,7 +25,6 @@ from dagster._core.storage.tags import (
 
 from ..changes import ELSEWHERE, REFERENCE, changed_files, scan
 from ..constants import PERIODS_TAG, WAREHOUSE_JOB
-from ..periods import affected, contiguous
 from .dbt import monthly_models
 from .landing import landing_submissions
 
@@ -73,7 +72,7 @@ def run_requests(
             return [unpartitioned(REFERENCE)]
         return [ranged(min(present), max(present), None)]
     months = scopes - {ELSEWHERE}
-    requests = [ranged(a, b, MONTH_RUN) for a, b in contiguous(affected(months, present))]
+    requests = [ranged(min(months), max(months), MONTH_RUN)] if months else []
     if ELSEWHERE in scopes:
         requests.append(unpartitioned(ELSEWHERE))
     return requests

@@ -5,7 +5,6 @@
 -- in production; 落地率 = landed / signed, 开工率 = started / signed, 投产率 = in production /
 -- started; the amount agreed and the money arrived so far (省外 + 省内市外, 亿元, all years)
 -- and 资金到位率 = arrived / agreed. A rate whose base is 0 is null.
-{{ config(tags=['monthly']) }}
 
 with periods as (
     select
@@ -159,4 +158,5 @@ select
     {{ rate_pct('c.arrived_cumulative_yi_yuan', 'c.agreed_amount_yi_yuan') }} as funds_arrival_rate_pct
 from counted as c
 inner join districts as d on c.unit_code = d.unit_code
+where {{ in_period_window('c.period') }}
 qualify row_number() over (partition by c.period, c.unit_code, c.cohort_year, c.size_class order by d.valid_from desc) = 1

@@ -4,7 +4,6 @@
 -- projects signed and the amount agreed (from the register). Money or projects no chain of
 -- the scheme claims are one row, chain_code '_unassigned' (R14 names it): the chains of a
 -- city add up to its total.
-{{ config(tags=['monthly']) }}
 
 with periods as (
     select
@@ -169,3 +168,4 @@ from rows as r
 inner join districts as d on r.prefecture_code = d.unit_code
 left join money as m on r.period = m.period and r.prefecture_code = m.prefecture_code and r.chain_key = m.chain_key
 left join counts as c on r.period = c.period and r.prefecture_code = c.prefecture_code and r.chain_key = c.chain_key
+where {{ in_period_window('r.period') }}

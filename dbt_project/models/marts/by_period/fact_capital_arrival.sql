@@ -2,20 +2,9 @@
 -- unit and month. Amounts in 亿元 (arrived_*) and 万美元 (fdi_*). Parks' forms are not
 -- added again: their projects are already in the host unit's form.
 --
--- Partitioned by month (tag monthly): a run replaces the periods from var period_from to
--- var period_to (Dagster passes the run's partition range) and leaves the others alone.
--- When the table is created (first build, --full-refresh) every period is built.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        tags=['monthly'],
-        pre_hook='{{ delete_period_window() }}',
-    )
-}}
-
-{%- set window = period_window() %}
+-- By period (the folder's config, macros/period_window.sql): a run replaces the periods from
+-- var period_from on and leaves the earlier ones alone; the first build and --full-refresh
+-- build every period.
 
 -- The dimensions the relationship tests check against, so that the tests run in this
 -- model's Dagster step (dbt indirect selection "buildable"):
@@ -23,9 +12,7 @@
 
 with figures as (
     select * from {{ ref('int_capital_arrivals_chained') }}
-    {% if is_incremental() %}
-        where period between '{{ window[0] }}' and '{{ window[1] }}'
-    {% endif %}
+    where {{ in_period_window() }}
 ),
 
 -- one row per form A row: the long figures side by side, one column pair per metric

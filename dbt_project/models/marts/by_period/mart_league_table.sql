@@ -5,7 +5,6 @@
 -- list size being half the group when the group has fewer than twice as many units (a
 -- group of one has no lists); and the rank a quarter before. A unit out of the league is
 -- listed, not ranked, and on neither list.
-{{ config(tags=['monthly']) }}
 
 with scores as (
     select * from {{ ref('mart_league_scores') }}
@@ -80,3 +79,4 @@ left join listed as prev
         and cur.scope_code = prev.scope_code
         and cur.peer_group = prev.peer_group
         and prev.period = strftime(cur.period_date - interval 3 month, '%Y-%m')
+where {{ in_period_window('cur.period') }}

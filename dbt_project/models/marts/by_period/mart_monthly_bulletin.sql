@@ -4,7 +4,6 @@
 -- province (the sum of its prefectures in the warehouse). Form A metrics come from the
 -- figures the fact counts, register metrics from the register's dated events, derived ones
 -- add up their parts; for metrics form S carries, the unit's own reported YTD stands beside.
-{{ config(tags=['monthly']) }}
 
 with metrics as (
     select * from {{ ref('metrics') }}
@@ -219,3 +218,4 @@ select
     cast(reported_ytd_value as decimal(24, 8)) as reported_ytd_value,
     cast(reported_ytd_value - ytd_value as decimal(24, 8)) as reported_difference
 from labelled
+where {{ in_period_window() }}

@@ -4,7 +4,6 @@
 -- score normalised among the group's ranked units: 100 × (x − min) / (max − min); 100 for
 -- all when max = min; 0 for a missing value. A unit out of the league is listed with its
 -- values and no score.
-{{ config(tags=['monthly']) }}
 
 with bulletin as (
     select * from {{ ref('mart_monthly_bulletin') }}
@@ -109,3 +108,4 @@ select
         end as double
     ) as normalised_score
 from ranged
+where {{ in_period_window() }}

@@ -4,7 +4,6 @@
 -- var deadline_day of the following month), is late, or is missing after the deadline;
 -- how many times it was revised, how many of its files were set aside, how many rules
 -- failed on it.
-{{ config(tags=['monthly']) }}
 
 with periods as (
     select
@@ -123,3 +122,4 @@ select
     cast(files_set_aside as integer) as files_set_aside,
     cast(rules_failed as integer) as rules_failed
 from judged
+where {{ in_period_window() }}
