@@ -80,8 +80,11 @@ def run_pipeline(
 ) -> int:
     """Materialize every asset and run every check, in this process; print where results are.
 
-    ``months``: the range of monthly partitions to land and rebuild (default: every month
-    that has files); the unpartitioned assets are always rebuilt.
+    ``months``: the range of monthly partitions to land; the monthly models replace every
+    period from its first month on. Default: from the first month that changed since the
+    last successful run to the last month with files, or every month with files when that
+    cannot be said (``changes.first_month_changed``). The unpartitioned assets are always
+    rebuilt.
 
     The whole run holds the data folder's run lock (``runlock.py``): a second run waits for
     it, or with ``wait=False`` returns ``EXIT_BUSY`` at once.
@@ -130,13 +133,12 @@ def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str)
     from .constants import FULL_REFRESH_TAG
     from .definitions import defs
 
-    if months is None and not full_refresh:
-        # from the earliest month whose files (or deadline) changed to the last with files
-        first = changes.first_month_changed(state, files)
+    if months is None:
         present = months_present(settings().raw_dir)
-        if first and present:
-            months = (first, max(first, present[1]))
-    months = months or months_present(settings().raw_dir)
+        # from the earliest month whose files (or deadline) changed to the last with files;
+        # every month when that cannot be said (changes.first_month_changed)
+        first = None if full_refresh else changes.first_month_changed(state, files)
+        months = (first, max(first, present[1])) if first and present else present
     tags = {FULL_REFRESH_TAG: "true"} if full_refresh else {}
     selection = None
     if months:  # one run for the whole range of months (the partitioned assets take ranges)

@@ -6,10 +6,11 @@ the in-process executor holding the data folder's run lock (one DuckDB writer at
 one run at a time, and no 12-18 s per-step start-up; ``assets/executor.py``), the monthly
 schedule, the sensor on new files, and the resources.
 
-Landing of submissions and the fact are partitioned by month (``assets/partitions.py``);
-everything else is unpartitioned and rebuilt whole in every run, which is cheap. A run of
-the warehouse job for a range of months lands those months, and the monthly models replace
-every period from the first of them on (a month feeds the months after it).
+Landing of submissions, the fact, the period-grain marts and the rules are partitioned by
+month (``assets/partitions.py``); everything else is unpartitioned and rebuilt whole in
+every run. A run of the warehouse job for a range of months lands those months, and the
+monthly models replace every period from the first of them on (a month feeds the months
+after it).
 """
 
 from __future__ import annotations

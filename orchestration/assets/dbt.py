@@ -1,10 +1,10 @@
 """The dbt project as Dagster assets; dbt tests become asset checks.
 
-Two sets of models: those tagged ``monthly`` (the fact and the period-grain marts, the rules
-and the audit built from them) are partitioned by month: the fact and the marts of
-``models/marts/by_period`` replace every period from the run's first month on (dbt vars
-``period_from``/``period_to``) and keep the earlier ones; every other model is
-unpartitioned and rebuilt whole (views, and small tables). A run tagged ``zhaoshang/full_refresh=true`` rebuilds
+Two sets of models: those tagged ``monthly`` (the fact, the period-grain marts, the rules
+and the audit built from them) are partitioned by month: the fact, the marts of
+``models/marts/by_period`` and the rules replace every period from the run's first month on
+(dbt vars ``period_from``/``period_to``) and keep the earlier ones; every other model is
+unpartitioned and rebuilt whole. A run tagged ``zhaoshang/full_refresh=true`` rebuilds
 incremental models from scratch (needed once after a model's columns changed).
 
 Asset keys are dbt-dagster's defaults (``<schema>/<model>``; a source's from its
