@@ -72,7 +72,7 @@ DOCS_CACHE = TARGET_DIR / "docs"
 def dbt_docs_page(data_dir: Path) -> Path:
     """dbt docs as one self-contained page (``dbt docs generate --static``): the manifest
     and the catalog of the build warehouse in ``data_dir``. The page describes the code, so
-    it is generated once per code version (about 8 s) and kept in ``target/docs/``."""
+    it is generated once per code version (about 2 s) and kept in ``target/docs/``."""
     from .changes import code_version
 
     page = DOCS_CACHE / f"{code_version()}.html"
@@ -81,8 +81,11 @@ def dbt_docs_page(data_dir: Path) -> Path:
     work = TARGET_DIR / f"docs-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    # --no-compile reads the manifest from the target path: the parsed one, copied
+    # --no-compile reads the manifest from the target path: the parsed one, copied, with
+    # dbt's partial-parse state (without it dbt parses the whole project again: 6 s, not 1)
     shutil.copy(ensure_manifest(), work / "manifest.json")
+    if (TARGET_DIR / "partial_parse.msgpack").exists():
+        shutil.copy(TARGET_DIR / "partial_parse.msgpack", work / "partial_parse.msgpack")
     result = subprocess.run(
         [
             dbt_executable(),
