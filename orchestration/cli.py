@@ -83,7 +83,8 @@ def run_pipeline(
     ``months``: the range of monthly partitions to land; the monthly models replace every
     period from its first month on. Default: from the first month that changed since the
     last successful run to the last month with files, or every month with files when that
-    cannot be said (``changes.first_month_changed``). The unpartitioned assets are always
+    cannot be said (``changes.first_month_changed``; the incremental models are then made
+    again from scratch, as with ``full_refresh``). The unpartitioned assets are always
     rebuilt.
 
     The whole run holds the data folder's run lock (``runlock.py``): a second run waits for
@@ -139,6 +140,9 @@ def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str)
         # every month when that cannot be said (changes.first_month_changed)
         first = None if full_refresh else changes.first_month_changed(state, files)
         months = (first, max(first, present[1])) if first and present else present
+        # every month is rebuilt anyway: rebuild the incremental models from scratch, at the
+        # same cost, so that a model whose columns changed with the code is made again
+        full_refresh = full_refresh or first is None
     tags = {FULL_REFRESH_TAG: "true"} if full_refresh else {}
     selection = None
     if months:  # one run for the whole range of months (the partitioned assets take ranges)

@@ -299,7 +299,7 @@ def test_completion_pace_and_peer_rank_recompute_by_hand(clean_build: Built) -> 
 def test_full_refresh_rebuilds_the_fact_from_scratch(clean_build: Built, tmp_path) -> None:
     """A row left in the fact outside every month the run builds survives an ordinary run
     (which replaces only its months) and is gone after --full-refresh (the table is made
-    again); the run tag does the same from the UI."""
+    again), after a run that rebuilds every month, and after a run with the UI's tag."""
     from orchestration.cli import execute, run_pipeline
     from orchestration.constants import FULL_REFRESH_TAG
 
@@ -327,6 +327,11 @@ def test_full_refresh_rebuilds_the_fact_from_scratch(clean_build: Built, tmp_pat
     with pointing_at(raw, data):
         assert run_pipeline(full_refresh=True) == 0
     assert planted() == 0
+    # a run that must rebuild every month anyway (here: no state of a last run it can trust)
+    # makes the incremental tables again too
+    plant()
+    (data / "run_state.json").unlink()
+    assert run_warehouse(raw, data).exit_code == 0 and planted() == 0
     plant()
     from dagster._core.storage.tags import (
         ASSET_PARTITION_RANGE_END_TAG,
