@@ -57,6 +57,25 @@ def _failures(built: Built) -> list[tuple]:
     )
 
 
+def _april_month(built: Built, project: str) -> list[tuple]:
+    """The project's own-month amount in April (April's YTD less March's), from the build."""
+    return built.query(
+        "select arrived_out_of_province_month from marts.fact_capital_arrival "
+        "where period = '2023-04' and unit_code = '530112' and project_code = ?",
+        [project],
+        build=True,
+    )
+
+
+def _built_at(built: Built) -> dict[str, object]:
+    """When each month's fact rows were built."""
+    return dict(
+        built.query(
+            "select period, min(built_at) from marts.fact_capital_arrival group by 1", build=True
+        )
+    )
+
+
 def _every_check(built: Built) -> list[tuple]:
     """Every row of the audit, passing checks and their counts too (when and by which run
     left out)."""
@@ -88,18 +107,12 @@ def test_a_revised_earlier_month_and_a_new_month_equal_a_full_rebuild(
         dest = raw / figures.relative_to(tmp_path / "all")
         shutil.copy(figures, dest)
     project = _revise_march(raw)
-    stamps = first.query(
-        "select period, min(built_at) from marts.fact_capital_arrival group by 1", build=True
-    )
+    stamps = _built_at(first)
     incremental = run_warehouse(raw, data)
 
     # only the months from March on were rebuilt
-    after = dict(
-        incremental.query(
-            "select period, min(built_at) from marts.fact_capital_arrival group by 1", build=True
-        )
-    )
-    assert {p for p, at in stamps if after[p] == at} == {p for p, _ in stamps if p < REVISED}
+    after = _built_at(incremental)
+    assert {p for p, at in stamps.items() if after[p] == at} == {p for p in stamps if p < REVISED}
     assert last in after
 
     # March is revised again and only March's partition is run, as the sensor does when a
@@ -123,21 +136,11 @@ def test_a_revised_earlier_month_and_a_new_month_equal_a_full_rebuild(
     assert incremental.exit_code == full.exit_code
 
     # the revision did change figures after March, and failures point at it
-    (april,) = full.query(
-        "select arrived_out_of_province_month from marts.fact_capital_arrival "
-        "where period = '2023-04' and unit_code = '530112' and project_code = ?",
-        [project],
-        build=True,
-    )[0]
+    (april,) = _april_month(full, project)
     failures = _failures(full)
     assert any(f[0] == "R03" and f[1] == "2023-04" and f[3] == project for f in failures)
 
     assert _failures(incremental) == failures
     assert _every_check(incremental) == _every_check(full)
     assert marts_fingerprint(incremental.build) == marts_fingerprint(full.build)
-    assert incremental.query(
-        "select arrived_out_of_province_month from marts.fact_capital_arrival "
-        "where period = '2023-04' and unit_code = '530112' and project_code = ?",
-        [project],
-        build=True,
-    ) == [(april,)]
+    assert _april_month(incremental, project) == [april]
