@@ -70,3 +70,19 @@ def test_every_rule_is_downstream_of_every_model_it_reads() -> None:
         for parent in node["depends_on"]["nodes"]:
             parent_node = nodes[parent]
             assert f"{parent_node['schema']}/{parent_node['name']}" in line, (rule.model, parent)
+
+
+def test_no_model_of_the_whole_step_reads_a_model_built_by_month() -> None:
+    """Dagster builds the models in two steps, the whole ones first, then those tagged
+    ``monthly`` for the run's months: a model of the first step reading one of the second
+    would read it before the run built it."""
+    from orchestration.dbt_setup import manifest
+
+    nodes = manifest()["nodes"]
+    monthly = {uid for uid, node in nodes.items() if "monthly" in node["tags"]}
+    reading_monthly = {
+        node["name"]: sorted(nodes[p]["name"] for p in node["depends_on"]["nodes"] if p in monthly)
+        for uid, node in nodes.items()
+        if node["resource_type"] == "model" and uid not in monthly
+    }
+    assert {name: parents for name, parents in reading_monthly.items() if parents} == {}

@@ -23,11 +23,14 @@
 {% endmacro %}
 
 {#- Whether a row of a period-grain model is one this run replaces: its period is from
-    period_from on (always true when the table is built whole: first build, --full-refresh). -#}
-{% macro in_period_window(column='period') -%}
+    period_from on (always true when the table is built whole: first build, --full-refresh).
+    whole_year: from January of period_from's year instead (the rows a YTD chain of the
+    window's months reads). -#}
+{% macro in_period_window(column='period', whole_year=false) -%}
     {#- a unit test has no relation of its own (this is none): the whole table -#}
     {%- if this is not none and is_incremental() -%}
-        {{ column }} >= '{{ period_window()[0] }}'
+        {%- set first = period_window()[0] -%}
+        {{ column }} >= '{{ first[:4] ~ "-01" if whole_year else first }}'
     {%- else -%}
         true
     {%- endif -%}

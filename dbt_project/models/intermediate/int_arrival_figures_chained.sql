@@ -2,10 +2,11 @@
 -- project x unit x month x metric, next to the figures it must chain with: the previous
 -- month's YTD (0 in January or when absent), whether the unit's previous form A came at all
 -- (a month it never sent cannot be chained with) and the last earlier YTD of the same year.
--- The YTD-chain rules (R03, R04) and the history rules read this.
+-- The YTD-chain rules (R03, R04) and the history rules read this. Built by month
+-- (dbt_project.yml): a month's chain needs only the earlier months of its year.
 with cells as (
     select * from {{ ref('stg_forms__arrival_cells') }}
-    where is_current_submission and project_code is not null
+    where is_current_submission and project_code is not null and {{ in_period_window(whole_year=true) }}
 ),
 
 forms_sent as (
@@ -66,3 +67,5 @@ left join forms_sent as previous_form
         figures.unit_code = previous_form.unit_code
         and previous_form.period = strftime(cast(figures.period || '-01' as date) - interval 1 month, '%Y-%m')
 left join revisions on figures.submission_id = revisions.submission_id
+-- after the lags (a where clause would hide the earlier months from them)
+qualify {{ in_period_window('figures.period') }}

@@ -1,5 +1,8 @@
 -- Each version of a unit's form A against the version before it, per project and metric:
 -- what a revision (修订) changed. Only projects and metrics whose YTD differs are kept.
+-- (built in the monthly step: it reads a model built by month)
+{{ config(tags=['monthly']) }}
+
 with versions as (
     select * from {{ ref('stg_forms__submission_versions') }}
     where form = 'form_a' and version_count > 1

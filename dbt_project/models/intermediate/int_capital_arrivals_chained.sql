@@ -6,7 +6,7 @@
 -- reports the rest. A row with a cell that cannot be read is set aside whole; R01 and
 -- audit.rejected_rows name it.
 -- A view, so that the fact's incremental filter on the period reaches the source rows.
-{{ config(materialized='view') }}
+{{ config(materialized='view', tags=['monthly']) }}
 
 with registered as (
     select distinct project_code from {{ ref('stg_register__projects') }}

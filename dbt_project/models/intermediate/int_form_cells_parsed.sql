@@ -1,6 +1,7 @@
 -- Every value cell of the current form A and form S files, as typed and as read, with
 -- what is wrong with it if anything, in the clerk's words: the one place that decides
--- whether a cell is acceptable (rule R01 and audit.rejected_rows report these).
+-- whether a cell is acceptable (rule R01 and audit.rejected_rows report these). Built by
+-- month (dbt_project.yml).
 with a_cells as (
     select
         submission_id,
@@ -19,7 +20,7 @@ with a_cells as (
         parsed_value,
         true as is_amount
     from {{ ref('stg_forms__arrival_cells') }}
-    where is_current_submission
+    where is_current_submission and {{ in_period_window() }}
 ),
 
 a_codes as (
@@ -40,12 +41,12 @@ a_codes as (
         null as parsed_value,
         false as is_amount
     from {{ ref('stg_forms__arrival_rows') }}
-    where is_current_submission
+    where is_current_submission and {{ in_period_window() }}
 ),
 
 s_rows as (
     select * from {{ ref('stg_forms__summary_indicators') }}
-    where is_current_submission
+    where is_current_submission and {{ in_period_window() }}
 ),
 
 s_cells as (

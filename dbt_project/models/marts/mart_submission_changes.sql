@@ -1,4 +1,7 @@
 -- What each revision (修订) of a unit's detail form changed, per project and metric.
+-- (built in the monthly step: it reads a model built by month)
+{{ config(tags=['monthly']) }}
+
 select
     changes.period,
     changes.unit_code,

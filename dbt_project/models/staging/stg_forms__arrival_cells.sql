@@ -4,9 +4,9 @@
 -- landing rows are reshaped; everything that needs per-metric figures reads this.
 -- value is null when the text is not a number or the declared unit does not convert to
 -- the metric's unit (int_form_cells_parsed says which, R01 reports it).
--- A table, unlike the other staging models: four models and the data tests read it, and
--- parsing every cell once (3.4 million at a province's scale) is the cost worth paying once.
-{{ config(materialized='table') }}
+-- A table built by month, unlike the other staging models (dbt_project.yml): four models
+-- and the data tests read it, and parsing every cell once (3.4 million at a province's
+-- scale) is the cost worth paying once; a run parses the months it replaces.
 
 with rows as (
     select * from {{ source('forms', 'form_a_rows') }}
@@ -14,6 +14,7 @@ with rows as (
 
 versions as (
     select * from {{ ref('stg_forms__submission_versions') }}
+    where {{ in_period_window() }}
 ),
 
 metrics as (
