@@ -12,6 +12,9 @@ SEVERITIES = ("error", "warn")
 # city's or the province's total (R12-R14), whose failure gets a culprit.
 STAGES = ("rows", "totals")
 RULE_TAG = "rule"
+# The audit's run, as SQL over audit.reconciliation_results: the run that wrote it last. A
+# run replaces the periods it checked; the earlier periods keep the run that checked them.
+AUDIT_RUN = "arg_max(run_id, checked_at)"
 
 
 @dataclass(frozen=True)

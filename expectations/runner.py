@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from .catalogue import Rule, load_rules
+from .catalogue import AUDIT_RUN, Rule, load_rules
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ def run_rules(
     with duckdb.connect(str(db_path)) as con:
         con.execute(RULE_RUNS_DDL)
         run_id, checked_at = con.execute(
-            "select max(run_id), max(checked_at) from audit.reconciliation_results"
+            f"select {AUDIT_RUN}, max(checked_at) from audit.reconciliation_results"  # noqa: S608 (constant)
         ).fetchone()
         counts = {
             rule_id: (checked, failed)

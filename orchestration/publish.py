@@ -35,6 +35,8 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.catalogue import AUDIT_RUN
+
 from .config import Settings
 
 PUBLISH_STORAGE_VERSION = "v1.0.0"
@@ -88,7 +90,7 @@ def reconciliation_status(
         return None, 0
     prefix = f"{catalog}." if catalog else ""
     failing = "count(*) filter (status = 'fail' and severity = 'error')"
-    sql = f"select max(run_id), {failing} from {prefix}audit.reconciliation_results"  # noqa: S608 (our catalog names)
+    sql = f"select {AUDIT_RUN}, {failing} from {prefix}audit.reconciliation_results"  # noqa: S608 (our catalog names)
     run_id, failures = con.execute(sql).fetchone()
     return run_id, int(failures)
 

@@ -17,6 +17,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from expectations.catalogue import AUDIT_RUN
 from orchestration import runlock
 from orchestration.assets.executor import one_run_at_a_time
 from orchestration.constants import EXIT_BUSY
@@ -180,10 +181,9 @@ def test_two_runs_started_together_never_interleave_and_publish_what_they_checke
         log = con.execute(
             "select decision, live_run_id from audit.publish_log order by published_at"
         ).fetchall()
-        (checked,) = con.execute("select max(run_id) from audit.reconciliation_results").fetchone()
+        audit_run = f"select {AUDIT_RUN} from audit.reconciliation_results"  # noqa: S608 (constant)
+        (checked,) = con.execute(audit_run).fetchone()
     assert [d for d, _ in log] == ["published", "published"]
     assert log[0][1] != log[1][1] and log[1][1] == checked
     with duckdb.connect(str(build), read_only=True) as con:
-        assert con.execute("select max(run_id) from audit.reconciliation_results").fetchone() == (
-            checked,
-        )
+        assert con.execute(audit_run).fetchone() == (checked,)

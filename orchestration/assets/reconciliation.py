@@ -4,7 +4,7 @@ failing rows as metadata."""
 
 import dagster as dg
 
-from expectations.catalogue import load_rules
+from expectations.catalogue import AUDIT_RUN, load_rules
 from expectations.runner import run_rules
 
 from ..resources import WarehouseResource
@@ -81,9 +81,9 @@ def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: Ware
         if "rule_runs" not in tables:  # nothing built yet
             run_id, stats = None, {}
         else:
-            run_id = con.execute("select max(run_id) from audit.reconciliation_results").fetchone()[
-                0
-            ]
+            run_id = con.execute(
+                f"select {AUDIT_RUN} from audit.reconciliation_results"  # noqa: S608 (constant)
+            ).fetchone()[0]
             stats = {
                 r[0]: r[1:]
                 for r in con.execute(

@@ -5,8 +5,8 @@
 -- province passes millions of them, which would otherwise be most of the warehouse). A
 -- group of one keeps its own row. Each rule is computed once, in
 -- its own model; Great Expectations validates those relations and the runner checks that
--- its failing counts are the ones here.
-{{ config(tags=['monthly']) }}
+-- its failing counts are the ones here. Built by month like the rules: a run writes the
+-- periods it checked, with its run id; earlier periods keep the run that checked them.
 
 {%- set rule_models = [
     'r01_fields_numbers_units',
@@ -35,6 +35,7 @@ with results as (
             '{{ meta.get("severity", "") }}' as severity,
             *
         from {{ ref(model) }}
+        where {{ in_period_window() }}
         {%- if not loop.last %}
             union all
         {%- endif %}

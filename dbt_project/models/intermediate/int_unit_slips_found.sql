@@ -22,7 +22,10 @@
 --
 -- corrected_ytd is what the YTD most likely should be; excess_ytd = ytd − corrected_ytd is
 -- what the slip adds to every total built from the figure (0 when only 本月 slipped).
-{{ config(tags=['monthly']) }}
+--
+-- Built by month (dbt_project.yml): a run judges the figures of its months, reading every
+-- earlier month's figures for the histories and, for the echo, each series' last figure
+-- before its months.
 
 {%- set ratio = var('unit_slip_ratio') %}
 
@@ -60,24 +63,76 @@ figures as (
     inner join floors on f.metric = floors.metric
 ),
 
+-- the figures judged: the run's months, and each series' last figure before them (whose
+-- direction the echo of the first month looks back at)
+last_before as (
+    select
+        project_code,
+        unit_code,
+        metric,
+        max(period) as period
+    from figures
+    where not ({{ in_period_window() }})
+    group by project_code, unit_code, metric
+),
+
+judged_figures as (
+    select * from figures
+    where {{ in_period_window() }}
+    union all
+    select figures.* from figures
+    inner join last_before
+        on
+            figures.project_code = last_before.project_code
+            and figures.unit_code = last_before.unit_code
+            and figures.metric = last_before.metric
+            and figures.period = last_before.period
+),
+
+-- each series' positive month figures, for the median of those before a month
+histories as (
+    select
+        project_code,
+        unit_code,
+        metric,
+        list(struct_pack(period := period, month_derived := month_derived)) filter (month_derived > 0)
+            as positive_months
+    from figures
+    group by project_code, unit_code, metric
+),
+
+-- a city's month needs a few projects before its median says what is ordinary
+peers as (
+    select
+        city_code,
+        metric,
+        period,
+        case
+            when count(*) filter (month_derived > 0 and is_reporting_unit) >= 5
+                then median(month_derived) filter (month_derived > 0 and is_reporting_unit)
+        end as peer_scale
+    from figures
+    where period in (select judged_figures.period from judged_figures)
+    group by city_code, metric, period
+),
+
 scaled as (
     select
-        *,
-        median(month_derived) filter (month_derived > 0) over (
-            partition by project_code, unit_code, metric
-            order by period
-            rows between unbounded preceding and 1 preceding
-        ) as history_scale,
-        -- a city's month needs a few projects before its median says what is ordinary
+        f.*,
+        -- the median of the series' positive month figures before this month (m: a lambda's
+        -- argument, which the linter takes for a table)
+        list_median(list_transform(
+            list_filter(h.positive_months, lambda m: m.period < f.period), lambda m: m.month_derived  -- noqa: RF01
+        )) as history_scale,
+        peers.peer_scale,
         case
-            when count(*) filter (month_derived > 0 and is_reporting_unit) over peers >= 5
-                then median(month_derived) filter (month_derived > 0 and is_reporting_unit) over peers
-        end as peer_scale,
-        case
-            when ytd_value > 0 and last_earlier_ytd >= floor_value then ytd_value / last_earlier_ytd
+            when f.ytd_value > 0 and f.last_earlier_ytd >= f.floor_value then f.ytd_value / f.last_earlier_ytd
         end as ytd_step
-    from figures
-    window peers as (partition by city_code, metric, period)
+    from judged_figures as f
+    left join histories as h
+        on f.project_code = h.project_code and f.unit_code = h.unit_code and f.metric = h.metric
+    left join peers
+        on f.city_code = peers.city_code and f.metric = peers.metric and f.period = peers.period
 ),
 
 -- how far a value is from each reference, as a ratio (null: no such reference)
@@ -339,7 +394,10 @@ select
     ytd_value - corrected_ytd as excess_ytd
 from corrected
 where
-    history_scale is not null
-    or peer_scale is not null
-    or ytd_step is not null
-    or is_whole_form
+    {{ in_period_window() }}
+    and (
+        history_scale is not null
+        or peer_scale is not null
+        or ytd_step is not null
+        or is_whole_form
+    )
