@@ -173,9 +173,9 @@ def _dbt_build(work: Path, models: list[str]) -> None:
     """Build the rule models asked for and everything upstream of them (dbt selects it:
     ``+model``), into the throwaway warehouse. dbt runs in its own process, as in the
     pipeline: dbt-duckdb keeps its connection for the process's life."""
-    from .dbt_setup import dbt_executable, dbt_vars
+    from .dbt_setup import dbt_env, dbt_executable, dbt_vars
 
-    env = {**os.environ, "ZS_DATA_DIR": str(work / "data")}
+    env = {**os.environ, **dbt_env(), "ZS_DATA_DIR": str(work / "data")}
     result = subprocess.run(
         [
             dbt_executable(),

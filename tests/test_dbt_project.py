@@ -14,7 +14,7 @@ import pytest
 
 from expectations.catalogue import load_rules, rules_from_manifest
 from orchestration.config import DBT_PROJECT_DIR
-from orchestration.dbt_setup import dbt_executable, dbt_vars, manifest
+from orchestration.dbt_setup import dbt_env, dbt_executable, dbt_vars, manifest
 from orchestration.ingest.landing import ddl
 
 
@@ -121,9 +121,9 @@ def test_dbt_builds_an_empty_warehouse_and_its_unit_tests_pass(
             "--log-path",
             str(tmp_path / "logs"),
             "--vars",
-            json.dumps(dbt_vars(run_id="unit")),
+            json.dumps(dbt_vars()),
         ],
-        env={**os.environ, "ZS_DATA_DIR": str(empty_warehouse)},
+        env={**os.environ, **dbt_env(run_id="unit"), "ZS_DATA_DIR": str(empty_warehouse)},
         capture_output=True,
         text=True,
     )

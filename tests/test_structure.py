@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.constants import dbt_vars, deadline_day
-from orchestration.dbt_setup import dbt_build_args
+from orchestration.dbt_setup import dbt_build_args, dbt_env
 from orchestration.dbt_setup import dbt_vars as build_vars
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,28 +35,36 @@ def test_only_entry_points_import_the_definitions() -> None:
     assert importers <= ENTRY_POINTS, importers
 
 
-def test_dbt_arguments_of_a_monthly_step() -> None:
-    args = dbt_build_args(run_id="abc123", months=("2023-06", "2023-07"), full_refresh=True)
+def test_dbt_arguments_and_environment_of_a_monthly_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    args = dbt_build_args(full_refresh=True)
     assert args[0] == "build" and args[-1] == "--full-refresh"
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"  # the suite's
-    passed = json.loads(args[args.index("--vars") + 1])
-    assert passed["period_from"] == "2023-06" and passed["period_to"] == "2023-07"
-    assert passed["run_id"] == "abc123"
+    # the vars are the same in every run (a change of vars makes dbt parse everything again)
+    monkeypatch.setenv("ZS_TODAY", "2024-07-05")
+    monkeypatch.delenv("ZS_SUBMISSION_DEADLINE_DAY", raising=False)
+    assert json.loads(args[args.index("--vars") + 1]) == build_vars() == {"deadline_day": 5}
     assert "--full-refresh" not in dbt_build_args()
+    # what changes with each run is its environment
+    assert dbt_env(run_id="abc123", months=("2023-06", "2023-07")) == {
+        "ZS_DBT_TODAY": "2024-07-05",
+        "ZS_DBT_RUN_ID": "abc123",
+        "ZS_DBT_PERIOD_FROM": "2023-06",
+        "ZS_DBT_PERIOD_TO": "2023-07",
+    }
 
 
 @pytest.mark.parametrize("months", [("2023-13", "2023-12"), ("2023-07", "2023-06"), ("x", "y")])
 def test_a_window_of_months_is_validated(months: tuple[str, str]) -> None:
     with pytest.raises(ValueError, match="YYYY-MM"):
-        dbt_build_args(months=months)
+        dbt_env(months=months)
 
 
 def test_today_is_beijing_date_or_fixed_by_zs_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZS_TODAY", "2024-07-05")
-    assert build_vars()["today"] == "2024-07-05"
+    assert dbt_env()["ZS_DBT_TODAY"] == "2024-07-05"
     monkeypatch.setenv("ZS_TODAY", "5 July")
     with pytest.raises(ValueError, match="ZS_TODAY"):
-        build_vars()
+        dbt_env()
 
 
 def test_the_deadline_day_has_one_default_in_dbt_project_yml(

@@ -1,13 +1,13 @@
-{#- The months a run of the monthly models replaces. Dbt vars period_from and period_to are
-    the run's range of months (Dagster passes its partition range; dbt_project.yml's default
-    is every month). Validated, because they are pasted into SQL.
+{#- The months a run of the monthly models replaces: environment variables
+    ZS_DBT_PERIOD_FROM and ZS_DBT_PERIOD_TO, the run's range of months (Dagster passes its
+    partition range; without them, every month). Validated, because they are pasted into SQL.
 
     A month's figures feed the months after it — the month's amount is YTD(m) − YTD(m−1),
     the chain rules look back a month, the bulletin compares with last year's YTD, the funnel
     and the league table accumulate — so a run replaces every period from period_from on,
     not only up to period_to: a revised June re-chains July to December. -#}
 {% macro period_window() %}
-    {%- set window = [var('period_from'), var('period_to')] -%}
+    {%- set window = [env_var('ZS_DBT_PERIOD_FROM', '0000-01'), env_var('ZS_DBT_PERIOD_TO', '9999-12')] -%}
     {%- for period in window -%}
         {%- set text = period | string -%}
         {%- if not (
@@ -15,7 +15,7 @@
             and 1 <= text[5:] | int <= 12
         ) -%}
             {{ exceptions.raise_compiler_error(
-                "period_from and period_to must be months written YYYY-MM, not '" ~ period ~ "'"
+                "ZS_DBT_PERIOD_FROM and ZS_DBT_PERIOD_TO must be months written YYYY-MM, not '" ~ period ~ "'"
             ) }}
         {%- endif -%}
     {%- endfor -%}

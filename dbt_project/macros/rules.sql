@@ -4,8 +4,8 @@
   per thing checked; is_failure says whether it failed), with the contract's types.
   cause_period is the earlier period a failure's cause lies in (the month before, when a
   YTD chain breaks because that month was typed in the wrong unit); a rule that can say so
-  passes with_cause_period=true. A run keeps the rows of the periods it replaces (from var
-  period_from on: macros/period_window.sql); the earlier periods' rows stay in the table.
+  passes with_cause_period=true. A run keeps the rows of the periods it replaces (from its
+  first month on: macros/period_window.sql); the earlier periods' rows stay in the table.
   audit.reconciliation_results is the union of these relations.
 -#}
 {% macro rule_result(relation, with_cause_period=false) -%}
@@ -27,16 +27,17 @@ from {{ relation }}
 where {{ in_period_window() }}
 {%- endmacro %}
 
-{#- "Today" for deadlines (R11): the Beijing date the orchestration passes in var today
-    (YYYY-MM-DD); a bare dbt call falls back to the database's current date. -#}
+{#- "Today" for deadlines (R11): the Beijing date the orchestration passes in environment
+    variable ZS_DBT_TODAY (YYYY-MM-DD); a bare dbt call falls back to the database's current
+    date. -#}
 {% macro run_date() -%}
-    {%- set today = var('today') -%}
-    {%- if today is none -%}
+    {%- set today = env_var('ZS_DBT_TODAY', '') -%}
+    {%- if today == '' -%}
         current_date
     {%- elif modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', today | string) -%}
         date '{{ today }}'
     {%- else -%}
-        {{ exceptions.raise_compiler_error("var today must be a date written YYYY-MM-DD, not '" ~ today ~ "'") }}
+        {{ exceptions.raise_compiler_error("ZS_DBT_TODAY must be a date written YYYY-MM-DD, not '" ~ today ~ "'") }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -61,11 +62,12 @@ where {{ in_period_window() }}
     {{ return(node.config.meta) }}
 {%- endmacro %}
 
-{#- The id of the run the audit rows belong to (var run_id; Dagster passes its run id). -#}
+{#- The id of the run the audit rows belong to (environment variable ZS_DBT_RUN_ID; Dagster
+    passes its run id). -#}
 {% macro audit_run_id() -%}
-    {%- set run_id = var('run_id') | string -%}
+    {%- set run_id = env_var('ZS_DBT_RUN_ID', 'manual') -%}
     {%- if not modules.re.fullmatch('[A-Za-z0-9_-]{1,64}', run_id) -%}
-        {{ exceptions.raise_compiler_error("var run_id must be letters, digits, _ or -, not '" ~ run_id ~ "'") }}
+        {{ exceptions.raise_compiler_error("ZS_DBT_RUN_ID must be letters, digits, _ or -, not '" ~ run_id ~ "'") }}
     {%- endif -%}
     '{{ run_id }}'
 {%- endmacro %}

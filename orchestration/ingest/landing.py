@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -294,21 +295,33 @@ class Candidate:
     folder: str | None = None
 
 
+def _entries(raw_dir: Path) -> list[tuple[str, os.DirEntry]]:
+    """Everything under the raw folder, by path relative to it, in a stable order (that of
+    the paths' parts); symbolic links are listed, never followed."""
+    out: list[tuple[str, os.DirEntry]] = []
+    folders = [("", str(raw_dir))] if raw_dir.is_dir() else []
+    while folders:
+        prefix, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                out.append((prefix + entry.name, entry))
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((f"{prefix}{entry.name}/", entry.path))
+    return sorted(out, key=lambda item: item[0].split("/"))
+
+
 def discover(raw_dir: Path) -> tuple[list[Candidate], list[Rejection]]:
-    """Every file under the raw folder that the contract names, in a stable order."""
+    """Every file under the raw folder that the contract names, in a stable order. A symbolic
+    link is set aside, never followed, so that nothing read lies outside the folder."""
     found: list[Candidate] = []
     problems: list[Rejection] = []
-    root = raw_dir.resolve()
-    for path in sorted(raw_dir.rglob("*")):
-        rel = path.relative_to(raw_dir).as_posix()
-        if path.is_symlink():
+    for rel, entry in _entries(raw_dir):
+        if entry.is_symlink():
             problems.append(Rejection(rel, "unsafe_path", "symbolic links are not followed"))
             continue
-        if not path.is_file() or path.name.startswith((".", "~$")):
+        if not entry.is_file(follow_symlinks=False) or entry.name.startswith((".", "~$")):
             continue
-        if not path.resolve().is_relative_to(root):
-            problems.append(Rejection(rel, "unsafe_path", "path leaves the raw folder"))
-            continue
+        path = raw_dir / rel
         parts = rel.split("/")
         top = parts[0]
         if top == "reference" and len(parts) == 2 and path.stem in REFERENCE_FILES:

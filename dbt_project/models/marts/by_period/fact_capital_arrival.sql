@@ -3,7 +3,7 @@
 -- added again: their projects are already in the host unit's form.
 --
 -- By period (the folder's config, macros/period_window.sql): a run replaces the periods from
--- var period_from on and leaves the earlier ones alone; the first build and --full-refresh
+-- ZS_DBT_PERIOD_FROM on and leaves the earlier ones alone; the first build and --full-refresh
 -- build every period.
 
 -- The dimensions the relationship tests check against, so that the tests run in this
