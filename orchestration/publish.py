@@ -37,7 +37,7 @@ import duckdb
 
 from expectations.catalogue import AUDIT_RUN
 
-from .config import Settings
+from .config import Settings, duckdb_config
 
 PUBLISH_STORAGE_VERSION = "v1.0.0"
 PUBLISHED_SCHEMAS = ("marts",)
@@ -122,7 +122,7 @@ def publish(
         stale.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     now = datetime.now(UTC).replace(tzinfo=None)
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_config())
     try:
         con.execute(f"attach {_quote(build)} as build (read_only)")
         has_previous = target.exists()

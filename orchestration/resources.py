@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 
 from .changes import forget_state
-from .config import Settings, settings
+from .config import Settings, duckdb_config, settings
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -24,7 +24,7 @@ class WarehouseResource(dg.ConfigurableResource):
         path = self.settings.build_path
         path.parent.mkdir(parents=True, exist_ok=True)
         forget_state()  # the build changes: the next run must not trust the last one's state
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(str(path), config=duckdb_config())
         try:
             yield con
         finally:
