@@ -86,7 +86,7 @@ def _every_check(built: Built) -> list[tuple]:
 
 
 def test_a_revised_earlier_month_and_a_new_month_equal_a_full_rebuild(
-    tmp_path: Path,
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     from orchestration.samplegen import generate
 
@@ -108,7 +108,13 @@ def test_a_revised_earlier_month_and_a_new_month_equal_a_full_rebuild(
         shutil.copy(figures, dest)
     project = _revise_march(raw)
     stamps = _built_at(first)
+    capfd.readouterr()
     incremental = run_warehouse(raw, data)
+    # dbt reused the last run's parse (build/dbt/partial_parse.msgpack: the vars are the same
+    # in every run), and no step left its folder behind
+    out, err = capfd.readouterr()
+    assert "Unable to do partial parsing" not in out + err
+    assert [p.name for p in (data / "build" / "dbt").iterdir()] == ["partial_parse.msgpack"]
 
     # only the months from March on were rebuilt
     after = _built_at(incremental)
