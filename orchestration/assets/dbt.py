@@ -1,12 +1,13 @@
 """The dbt project as Dagster assets; dbt tests become asset checks.
 
 Two sets of models: those tagged ``monthly`` are partitioned by month: the models built by
-month (form A's cells and chains, the fact, the marts of ``models/marts/by_period``, the
-rules; ``by_period`` in ``dbt_project.yml``) replace every period from the run's first month
-on (``dbt_setup.dbt_env``) and keep the earlier ones, and the models that
-read them (the audit, the culprits) follow in the same step; every other model is
-unpartitioned, rebuilt whole, and built first. A run tagged ``zhaoshang/full_refresh=true`` rebuilds
-incremental models from scratch (needed once after a model's columns changed).
+month (form A's cells, chains and slips, the fact, the marts of ``models/marts/by_period``,
+the rules and their audit; ``by_period`` in ``dbt_project.yml``) replace every period from
+the run's first month on (``dbt_setup.dbt_env``) and keep the earlier ones, and the models
+that read them (the culprits, the rejected rows) follow in the same step; every other model
+is unpartitioned, rebuilt whole, and built first. A run tagged
+``zhaoshang/full_refresh=true`` rebuilds incremental models from scratch (needed once after
+a model's columns changed).
 
 Asset keys are dbt-dagster's defaults (``<schema>/<model>``; a source's from its
 ``meta.dagster.asset_key`` in ``_sources.yml``); the translator adds the group and the
