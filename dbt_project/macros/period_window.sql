@@ -4,8 +4,8 @@
 
     A month's figures feed the months after it — the month's amount is YTD(m) − YTD(m−1),
     the chain rules look back a month, the bulletin compares with last year's YTD, the funnel
-    and the league table accumulate — so a run replaces every period from period_from on,
-    not only up to period_to: a revised June re-chains July to December. -#}
+    and the league table accumulate — so a run replaces every period from ZS_DBT_PERIOD_FROM on,
+    not only up to ZS_DBT_PERIOD_TO: a revised June re-chains July to December. -#}
 {% macro period_window() %}
     {%- set window = [env_var('ZS_DBT_PERIOD_FROM', '0000-01'), env_var('ZS_DBT_PERIOD_TO', '9999-12')] -%}
     {%- for period in window -%}
@@ -23,8 +23,9 @@
 {% endmacro %}
 
 {#- Whether a row of a period-grain model is one this run replaces: its period is from
-    period_from on (always true when the table is built whole: first build, --full-refresh).
-    whole_year: from January of period_from's year instead (the rows a YTD chain of the
+    the window's first month on (always true when the table is built whole: first build,
+    --full-refresh).
+    whole_year: from January of that month's year instead (the rows a YTD chain of the
     window's months reads). -#}
 {% macro in_period_window(column='period', whole_year=false) -%}
     {#- a unit test has no relation of its own (this is none): the whole table -#}
