@@ -174,15 +174,13 @@ def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str)
 def _report(path: Path, elapsed: float) -> int:
     import duckdb
 
-    from expectations.catalogue import AUDIT_RUN
+    from .publish import reconciliation_status
 
     with duckdb.connect(str(path), read_only=True) as con:
         decision, reason, live = con.execute(
             "select decision, reason, live_run_id from audit.publish_log order by published_at desc limit 1"
         ).fetchone()
-        (audit_run,) = con.execute(
-            f"select {AUDIT_RUN} from audit.reconciliation_results"  # noqa: S608 (constant)
-        ).fetchone()
+        audit_run, _ = reconciliation_status(con)
         rules = con.execute(
             "select rule_id, severity, rows_checked, rows_failed from audit.rule_runs "
             "where run_id = ? order by rule_id",

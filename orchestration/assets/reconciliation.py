@@ -4,9 +4,10 @@ failing rows as metadata."""
 
 import dagster as dg
 
-from expectations.catalogue import AUDIT_RUN, load_rules
+from expectations.catalogue import load_rules
 from expectations.runner import run_rules
 
+from ..publish import reconciliation_status
 from ..resources import WarehouseResource
 from .dbt import model_key
 
@@ -81,9 +82,7 @@ def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: Ware
         if "rule_runs" not in tables:  # nothing built yet
             run_id, stats = None, {}
         else:
-            run_id = con.execute(
-                f"select {AUDIT_RUN} from audit.reconciliation_results"  # noqa: S608 (constant)
-            ).fetchone()[0]
+            run_id, _ = reconciliation_status(con)
             stats = {
                 r[0]: r[1:]
                 for r in con.execute(
