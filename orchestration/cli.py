@@ -288,7 +288,7 @@ def entry() -> None:
     sys.stderr.flush()
     from multiprocessing import util
 
-    util._exit_function()  # release the semaphores dbt's adapter made, as a normal exit would
+    util._exit_function()  # release multiprocessing's resources, as a normal exit would
     os._exit(code)
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -94,3 +97,55 @@ def test_publish_force_without_a_reason_is_refused(capsys: pytest.CaptureFixture
         main(["publish", "--force"])
     assert refused.value.code == 2
     assert "--force needs --reason" in capsys.readouterr().err
+
+
+_DBT_STEP_IN_A_FRESH_PROCESS = """
+import sys
+import dagster_dbt.core.resource as resource
+
+def refuse(argv, *args, **kwargs):
+    raise AssertionError(f"dagster-dbt ran {argv}")
+
+resource.check_output = refuse  # how dagster-dbt learns dbt's version: `dbt --version`
+from orchestration.assets.dbt import dbt_resource
+
+invocation = dbt_resource().cli(["ls", "--select", "dim_date", "--output", "name"])
+listed = [event.raw_event["info"]["msg"] for event in invocation.stream_raw_events()]
+invocation.wait()
+print("dim_date" in listed, "dbt.adapters.duckdb" in sys.modules)
+"""
+
+
+def test_a_dbt_step_starts_dbt_once_and_no_dbt_inside_dagster(tmp_path: Path) -> None:
+    """dagster-dbt's stock resource runs `dbt --version` in a subprocess and builds a DuckDB
+    adapter inside Dagster's process before every step (about 5 s a run) for row counts and
+    column metadata no asset asks for; the project's resource skips both
+    (``assets/dbt.py``, ``WarehouseDbtCli``). Fails if a dagster-dbt upgrade brings them back."""
+    result = subprocess.run(
+        [sys.executable, "-c", _DBT_STEP_IN_A_FRESH_PROCESS],
+        cwd=REPO,
+        env={**os.environ, "ZS_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split()[-2:] == ["True", "False"], result.stdout[-2000:]
+
+
+def test_the_dbt_version_dagster_dbt_is_told_is_the_one_that_runs() -> None:
+    """The version comes from the installed package, not from `dbt --version`: it must be
+    that of the dbt the steps run (the interpreter its script starts; without asking PyPI for
+    the latest release, as `dbt --version` does)."""
+    from orchestration.assets.dbt import dbt_resource
+    from orchestration.dbt_setup import dbt_executable
+
+    shebang = Path(dbt_executable()).read_text(encoding="utf-8").splitlines()[0]
+    assert shebang.startswith("#!"), shebang
+    runs = subprocess.run(
+        [shebang[2:].strip(), "-c", "import dbt.version; print(dbt.version.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert str(dbt_resource()._cli_version) == runs
