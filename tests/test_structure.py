@@ -42,6 +42,7 @@ def test_dbt_arguments_and_environment_of_a_monthly_step(monkeypatch: pytest.Mon
     args = dbt_build_args(full_refresh=True)
     assert args[0] == "build" and args[-1] == "--full-refresh"
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"  # the suite's
+    assert "--no-write-json" in args  # Dagster reads dbt's log, not its JSON artifacts
     # the vars are the same in every run (a change of vars makes dbt parse everything again)
     monkeypatch.setenv("ZS_TODAY", "2024-07-05")
     monkeypatch.delenv("ZS_SUBMISSION_DEADLINE_DAY", raising=False)
