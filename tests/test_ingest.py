@@ -267,3 +267,74 @@ def test_a_wps_et_file_loads_when_readable_and_is_set_aside_with_a_save_as_reaso
     assert rej.value.reason == "unreadable" and rej.value.detail == SAVE_AS_XLSX
     assert "另存为" in str(rej.value) and ".xlsx" in str(rej.value)
     assert str(rej.value).startswith("submissions/2023-01/嵩明县/到位资金明细表.et")
+
+
+def _landing_tables(path: Path) -> dict[str, list[tuple]]:
+    """Every landing table's rows, sorted, without the load's timestamps."""
+    out = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        for (table,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'landing'"
+        ).fetchall():
+            columns = [
+                f'"{name}"'
+                for (name,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = "
+                    "'landing' and table_name = ? and column_name not in ('loaded_at', "
+                    "'superseded_at') order by ordinal_position",
+                    [table],
+                ).fetchall()
+            ]
+            query = f"select {', '.join(columns)} from landing.{table} order by all"  # noqa: S608
+            out[table] = con.execute(query).fetchall()
+    return out
+
+
+def test_many_files_are_read_in_workers_and_land_as_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A load of many files reads them in worker processes (ingest/parallel.py); the landed
+    rows, the files set aside and their reasons are those of a load in one process."""
+    from orchestration.ingest import parallel
+
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    june = raw / "submissions" / "2023-06"
+    (june / "五华区" / "到位资金明细表（坏）.xlsx").write_bytes(b"\x00garbage" * 100)
+    sheet = openpyxl.Workbook()
+    sheet.active.append(["名称", "金额"])
+    sheet.save(june / "五华区" / "不是报表.xlsx")
+    (raw / "submissions" / "2023-07" / "不存在区").mkdir()
+    shutil.copy(june / "西山区" / "6月明细.csv", raw / "submissions" / "2023-07" / "不存在区")
+    # every file but the reference tables (CSV the loader reads itself)
+    files = sum(1 for p in raw.rglob("*") if p.is_file() and p.parent.name != "reference")
+    assert files >= parallel.MIN_FILES  # enough for the workers
+
+    read_in = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("ZS_LANDING_WORKERS", workers)
+        path = tmp_path / f"workers-{workers}.duckdb"
+        with caplog.at_level("INFO", logger=parallel.__name__), duckdb.connect(str(path)) as con:
+            load_raw(con, raw)
+        read_in[workers] = _landing_tables(path)
+    assert [r.getMessage() for r in caplog.records if r.name == parallel.__name__] == [
+        f"reading {files} files in 2 worker processes"
+    ]
+    assert read_in["2"] == read_in["1"]
+    reasons = {(row[1].rsplit("/", 1)[-1], row[3]) for row in read_in["2"]["rejected_files"]}
+    assert reasons == {
+        ("到位资金明细表（坏）.xlsx", "unreadable"),
+        ("不是报表.xlsx", "unknown_form"),
+        ("6月明细.csv", "unknown_unit"),
+    }
+    assert len(read_in["2"]["form_a_rows"]) > 15_000
+
+
+def test_the_number_of_landing_workers_is_a_whole_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration.ingest import parallel
+
+    monkeypatch.setenv("ZS_LANDING_WORKERS", "two")
+    with pytest.raises(ValueError, match="ZS_LANDING_WORKERS"):
+        parallel.workers()
+    monkeypatch.setenv("ZS_LANDING_WORKERS", "0")
+    assert parallel.workers() == 0

@@ -15,7 +15,8 @@ import hashlib
 import io
 import os
 from collections import defaultdict
-from dataclasses import dataclass
+from contextlib import closing
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,8 +25,9 @@ import pyarrow as pa
 
 from ..periods import in_window, is_period
 from ..periods import window as accepted_window
-from .forms import FORM_A_VALUES, FORM_NAMES, Table, parse
-from .reading import SPREADSHEET_SUFFIXES, Rejection, read_grids
+from .forms import FORM_A_VALUES, FORM_NAMES, Table
+from .parallel import read_tables
+from .reading import SPREADSHEET_SUFFIXES, Rejection
 from .text import norm_label
 
 LINEAGE = ["submission_id", "source_file", "sheet", "row_number", "file_sha256", "loaded_at"]
@@ -343,6 +345,44 @@ def discover(raw_dir: Path) -> tuple[list[Candidate], list[Rejection]]:
     return found, problems
 
 
+def _is_read(cand: Candidate, early: Rejection | bool) -> bool:
+    """Whether a file to land is a spreadsheet read by ``read_tables`` (reference CSVs are
+    read by the loader; a file already set aside is not read)."""
+    return cand.kind != "reference" and not isinstance(early, Rejection)
+
+
+@dataclass
+class RowBlock:
+    """One file's table rows for a landing table: values shared by every row (lineage,
+    declared units), the table's columns and rows as read, and columns derived per row."""
+
+    shared: dict[str, object]
+    names: list[str]
+    rows: list[tuple[int, list[str | None]]]
+    derived: dict[str, list] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # the rows turned into columns once (row numbers first, then the table's columns)
+        self.columns = list(zip(*((n, *values) for n, values in self.rows), strict=True))
+
+    @staticmethod
+    def column(blocks: list[RowBlock], name: str) -> list:
+        """Column ``name`` of every row of the blocks, in order."""
+        out: list = []
+        for block in blocks:
+            if not block.rows:
+                continue
+            if name in block.derived:
+                out += block.derived[name]
+            elif name == "row_number":
+                out += block.columns[0]
+            elif name in block.names:
+                out += block.columns[1 + block.names.index(name)]
+            else:
+                out += [block.shared.get(name)] * len(block.rows)
+        return out
+
+
 BATCH_ROWS = 50_000  # rows held in memory before they are written (within the transaction)
 
 
@@ -364,6 +404,8 @@ class Loader:
         self.now = datetime.now(UTC).replace(tzinfo=None)
         self.units = UnitResolver(raw_dir)
         self.batches: dict[str, list[dict]] = defaultdict(list)
+        self.blocks: dict[str, list[RowBlock]] = defaultdict(list)  # the forms' rows, by file
+        self.pending_rows = 0  # rows in self.blocks
         self.reinstate: list[str] = []  # submission ids of earlier versions that are back
         self.report = LoadReport()
         self.examined: list[str] = []  # files this load is responsible for
@@ -393,6 +435,7 @@ class Loader:
             if self.scope.reference:
                 for rej in problems:
                     self._reject(rej, sha="")
+            to_land: list[tuple[Candidate, str, Rejection | bool]] = []
             for cand in candidates:
                 early = self._out_of_scope(cand)
                 if early is None:
@@ -405,14 +448,22 @@ class Loader:
                 if (cand.rel, sha) in versions:  # an earlier version is back: current again
                     self.reinstate.append(versions[(cand.rel, sha)][0])
                     continue
-                try:
-                    if isinstance(early, Rejection):
-                        raise early
-                    self._land(cand, sha)
-                except Rejection as rej:
-                    self._reject(rej, sha, cand)
-                if sum(map(len, self.batches.values())) >= BATCH_ROWS:
-                    self._write_batches()
+                to_land.append((cand, sha, early))
+            # the spreadsheets are read ahead, in worker processes when there are many
+            # (ingest/parallel.py), and come back in this order
+            reading = read_tables(
+                [(c.path, c.rel) for c, _, early in to_land if _is_read(c, early)]
+            )
+            with closing(reading) as tables:
+                for cand, sha, early in to_land:
+                    try:
+                        if isinstance(early, Rejection):
+                            raise early
+                        self._land(cand, sha, next(tables) if _is_read(cand, early) else None)
+                    except Rejection as rej:
+                        self._reject(rej, sha, cand)
+                    if self.pending_rows + sum(map(len, self.batches.values())) >= BATCH_ROWS:
+                        self._write_batches()
             self._finish()
             self.con.execute("commit")
         except BaseException:
@@ -462,7 +513,9 @@ class Loader:
         self.con.unregister("unit_labels")
 
     # one file -------------------------------------------------------------------------
-    def _land(self, cand: Candidate, sha: str) -> None:
+    def _land(self, cand: Candidate, sha: str, read: Table | Rejection | None) -> None:
+        """Land one file; ``read``: its table as ``read_tables`` read it (not for reference
+        CSVs, which are read here)."""
         sid = submission_id(cand.rel, sha)
         lineage = {
             "submission_id": sid,
@@ -501,7 +554,10 @@ class Loader:
                         f"folder '{cand.folder}' names no known unit",
                         expected="a unit code, name or alias from reference/units.csv or aliases.csv",
                     )
-            table = parse(read_grids(cand.path, cand.rel), cand.rel)
+            if isinstance(read, Rejection):
+                raise read
+            assert read is not None, cand.rel
+            table = read
             expected_forms = {
                 "register": ("register",),
                 "published": ("published",),
@@ -581,12 +637,18 @@ class Loader:
             }
         elif table.form == "published":
             extra = {"period": cand.period, "ytd_unit": table.units.get("ytd")}
-        keyed = KEY_COLUMNS.get(table.form, ())
-        for n, values in table.rows:
-            row = dict(zip(names, values, strict=True))
-            for c in keyed:
-                row[f"{c.removesuffix('_name')}_key"] = norm_label(row.get(c)) or None
-            self.batches[target].append({**base, "row_number": n, **extra, **row})
+        # one block per file, turned into columns when written (a dict per row costs more
+        # than reading the row did)
+        block = RowBlock({**base, **extra}, names, table.rows)
+        for c in KEY_COLUMNS.get(table.form, ()):
+            if c in names:
+                i = names.index(c)
+                keys = [norm_label(values[i]) or None for _, values in table.rows]
+            else:
+                keys = [None] * len(table.rows)
+            block.derived[f"{c.removesuffix('_name')}_key"] = keys
+        self.blocks[target].append(block)
+        self.pending_rows += len(table.rows)
 
     def _reject(self, rej: Rejection, sha: str, cand: Candidate | None = None) -> None:
         period = cand.period if cand and is_period(cand.period) else None
@@ -618,14 +680,22 @@ class Loader:
                 "file_columns": COLUMN_COLUMNS,
             }.get(name) or LINEAGE + ROW_TABLES[name]
             cols = list(dict.fromkeys(cols))
-            batch = pa.Table.from_pylist([{c: r.get(c) for c in cols} for r in rows])
-            self.con.register("landing_batch", batch)
-            col_list = ", ".join(cols)
-            insert = f"insert into landing.{name} ({col_list}) select {col_list} from landing_batch"  # noqa: S608 (our identifiers)
-            self.con.execute(insert)
-            self.con.unregister("landing_batch")
+            self._insert(name, pa.Table.from_pylist([{c: r.get(c) for c in cols} for r in rows]))
             self.landed_files |= name == "files"
+        for name, blocks in self.blocks.items():
+            if blocks:
+                cols = list(dict.fromkeys(LINEAGE + ROW_TABLES[name]))
+                self._insert(name, pa.table({c: RowBlock.column(blocks, c) for c in cols}))
         self.batches.clear()
+        self.blocks.clear()
+        self.pending_rows = 0
+
+    def _insert(self, name: str, batch: pa.Table) -> None:
+        self.con.register("landing_batch", batch)
+        col_list = ", ".join(batch.column_names)
+        insert = f"insert into landing.{name} ({col_list}) select {col_list} from landing_batch"  # noqa: S608 (our identifiers)
+        self.con.execute(insert)
+        self.con.unregister("landing_batch")
 
     def _finish(self) -> None:
         con = self.con
