@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -338,3 +341,38 @@ def test_the_number_of_landing_workers_is_a_whole_number(monkeypatch: pytest.Mon
         parallel.workers()
     monkeypatch.setenv("ZS_LANDING_WORKERS", "0")
     assert parallel.workers() == 0
+
+
+_UNGUARDED_SCRIPT = """
+import logging
+import sys
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.landing import load_raw
+
+logging.basicConfig(level=logging.INFO)
+with duckdb.connect(sys.argv[2]) as con:
+    print(load_raw(con, Path(sys.argv[1])))
+"""
+
+
+def test_a_script_without_a_main_guard_still_lands_everything(tmp_path: Path) -> None:
+    """Spawned workers import the main script again; one without `if __name__ ==
+    "__main__":` breaks them, and the loader reads the files itself instead."""
+    script = tmp_path / "land.py"
+    script.write_text(_UNGUARDED_SCRIPT, encoding="utf-8")
+    database = tmp_path / "w.duckdb"
+    result = subprocess.run(
+        [sys.executable, str(script), str(SAMPLE), str(database)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "ZS_LANDING_WORKERS": "2"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "reading the rest here" in result.stderr
+    assert "0 set aside" in result.stdout
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("select count(*) from landing.form_a_rows").fetchone()[0] > 15_000
