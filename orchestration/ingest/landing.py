@@ -640,13 +640,11 @@ class Loader:
         # one block per file, turned into columns when written (a dict per row costs more
         # than reading the row did)
         block = RowBlock({**base, **extra}, names, table.rows)
-        for c in KEY_COLUMNS.get(table.form, ()):
-            if c in names:
-                i = names.index(c)
-                keys = [norm_label(values[i]) or None for _, values in table.rows]
-            else:
-                keys = [None] * len(table.rows)
-            block.derived[f"{c.removesuffix('_name')}_key"] = keys
+        for c in (c for c in KEY_COLUMNS.get(table.form, ()) if c in names):  # else null
+            i = names.index(c)
+            block.derived[f"{c.removesuffix('_name')}_key"] = [
+                norm_label(values[i]) or None for _, values in table.rows
+            ]
         self.blocks[target].append(block)
         self.pending_rows += len(table.rows)
 
