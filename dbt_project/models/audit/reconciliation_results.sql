@@ -27,7 +27,9 @@
     'r16_probable_unit_errors',
 ] %}
 
-with results as (
+-- not materialized: the two halves below read the rule tables each for their own rows (a
+-- copy of every check spilled to disk under the memory bound)
+with results as not materialized (
     {%- for model in rule_models %}
         {%- set meta = rule_meta(model) %}
         select
@@ -46,7 +48,7 @@ culprits as (
     select * from {{ ref('int_culprits_ranked') }}
 ),
 
-checked as (
+checked as not materialized (
     select
         {{ audit_run_id() }} as run_id,
         cast('{{ run_started_at }}' as timestamp) as checked_at,

@@ -35,37 +35,32 @@ figures as (
         project_code,
         metric,
         max(value) filter (measure = 'month') as month_reported,
-        max(value) filter (measure = 'ytd') as ytd_value
+        max(value) filter (measure = 'ytd') as ytd_value,
+        report_year * 12 + cast(right(period, 2) as integer) as month_index
     from cells
     group by submission_id, source_file, source_row_number, period, report_year, unit_code, project_code, metric
 )
 
+-- one ordering of each project's year serves the three look-backs: the month just before
+-- (a frame of one month: no figure that month, no value) and the last earlier month
 select
-    figures.*,
+    figures.* exclude (month_index),  -- noqa: RF02
     coalesce(revisions.is_revised, false) as is_revised,
-    coalesce(previous_month.ytd_value, 0) as previous_month_ytd,
+    coalesce(max(figures.ytd_value) over (series range between 1 preceding and 1 preceding), 0)
+        as previous_month_ytd,
     right(figures.period, 2) = '01' or previous_form.period is not null as has_previous_month_form,
-    lag(figures.ytd_value) over (
-        partition by figures.project_code, figures.unit_code, figures.metric, figures.report_year
-        order by figures.period
-    ) as last_earlier_ytd,
-    lag(figures.period) over (
-        partition by figures.project_code, figures.unit_code, figures.metric, figures.report_year
-        order by figures.period
-    ) as last_earlier_period
+    lag(figures.ytd_value) over series as last_earlier_ytd,
+    lag(figures.period) over series as last_earlier_period
 from figures
-left join figures as previous_month
-    on
-        figures.project_code = previous_month.project_code
-        and figures.unit_code = previous_month.unit_code
-        and figures.metric = previous_month.metric
-        and figures.report_year = previous_month.report_year
-        and previous_month.period
-        = strftime(cast(figures.period || '-01' as date) - interval 1 month, '%Y-%m')
 left join forms_sent as previous_form
     on
         figures.unit_code = previous_form.unit_code
         and previous_form.period = strftime(cast(figures.period || '-01' as date) - interval 1 month, '%Y-%m')
 left join revisions on figures.submission_id = revisions.submission_id
--- after the lags (a where clause would hide the earlier months from them)
+window
+    series as (
+        partition by figures.project_code, figures.unit_code, figures.metric, figures.report_year
+        order by figures.month_index
+    )
+-- after the look-backs (a where clause would hide the earlier months from them)
 qualify {{ in_period_window('figures.period') }}

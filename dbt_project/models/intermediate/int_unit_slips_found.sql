@@ -50,7 +50,9 @@ floors as (
     where source = 'form_a'
 ),
 
-figures as (
+-- read again by each step that uses it rather than held: a copy of every figure is what made
+-- this model spill to disk under the memory bound (not materialized, here and below)
+figures as not materialized (
     select
         f.*,
         units.city_code,
@@ -76,7 +78,7 @@ last_before as (
     group by project_code, unit_code, metric
 ),
 
-judged_figures as (
+judged_figures as not materialized (
     select * from figures
     where {{ in_period_window() }}
     union all
@@ -180,9 +182,26 @@ flagged as (
     from ratios
 ),
 
+-- only what the steps after need (each row is met again as the figure the next one steps from)
 directed as (
     select
-        *,
+        submission_id,
+        source_file,
+        source_row_number,
+        period,
+        unit_code,
+        city_code,
+        project_code,
+        metric,
+        canonical_unit,
+        month_reported,
+        ytd_value,
+        last_earlier_ytd,
+        last_earlier_period,
+        month_derived,
+        history_scale,
+        peer_scale,
+        ytd_step,
         case
             when derived_up or step_up or reported_up then 'up'
             when derived_down or step_down or reported_down then 'down'
@@ -197,21 +216,42 @@ directed as (
                 or least(coalesce(derived_below_history, 1), coalesce(derived_below_peers, 1)) <= 1e-6
                 then 8
             else 4
-        end as factor_exponent
+        end as factor_exponent,
+        -- which figure slipped, should the row be a slip of its own
+        case
+            -- the month was typed in the wrong unit and the YTD followed it
+            when (derived_up and reported_up) or (derived_down and reported_down) then 'month'
+            when derived_up or derived_down or step_up or step_down then 'ytd'
+            else 'reported_month'  -- only 本月 is wrong; YTD (authoritative) is fine
+        end as figure_slipped
     from flagged
 ),
 
--- the fall back after a slip is its echo, not a slip
+-- the fall back after a slip is its echo, not a slip: a figure whose step is the opposite
+-- of that of the figure it steps from (the series' last earlier month of the year)
+directions as (
+    select
+        project_code,
+        unit_code,
+        metric,
+        period,
+        max(raw_direction) as raw_direction
+    from directed
+    where raw_direction is not null
+    group by project_code, unit_code, metric, period
+),
+
 echoed as (
     select
-        *,
-        raw_direction is not null
-        and lag(raw_direction) over series is not null
-        and raw_direction <> lag(raw_direction) over series
-        and lag(period) over series = last_earlier_period as is_echo,
-        lag(period) over series as previous_period
-    from directed
-    window series as (partition by project_code, unit_code, metric order by period)
+        d.*,
+        coalesce(d.raw_direction <> stepped_from.raw_direction, false) as is_echo
+    from directed as d
+    left join directions as stepped_from
+        on
+            d.project_code = stepped_from.project_code
+            and d.unit_code = stepped_from.unit_code
+            and d.metric = stepped_from.metric
+            and d.last_earlier_period = stepped_from.period
 ),
 
 rows_judged as (
@@ -282,15 +322,11 @@ corrected_projects as (
         direction,
         is_whole_form,
         is_echo,
-        previous_period,
         exponent,
         case
             when direction is null then 'none'
             when is_whole_form then 'form'
-            -- the month was typed in the wrong unit and the YTD followed it
-            when (derived_up and reported_up) or (derived_down and reported_down) then 'month'
-            when derived_up or derived_down or step_up or step_down then 'ytd'
-            else 'reported_month'  -- only 本月 is wrong; YTD (authoritative) is fine
+            else figure_slipped
         end as slipped_figure
     from project_figures
 ),
@@ -353,7 +389,6 @@ corrected_summaries as (
         case when not is_echo then raw_direction end as direction,
         false as is_whole_form,
         is_echo,
-        last_earlier_period as previous_period,
         exponent,
         case when raw_direction is not null and not is_echo then 'ytd' else 'none' end as slipped_figure
     from (

@@ -14,15 +14,36 @@ with rows as (
     group by f.period, f.unit_code, f.project_code
 ),
 
+-- the projects two units or more reported in a month (few), and who reported them
+shared as (
+    select
+        period,
+        project_code,
+        count(*) as unit_count
+    from rows
+    group by period, project_code
+    having count(*) > 1
+),
+
+shared_by as (
+    select
+        shared.period,
+        shared.project_code,
+        shared.unit_count,
+        string_agg(units.unit_name, '、' order by units.unit_name) as unit_names
+    from shared
+    inner join rows on shared.period = rows.period and shared.project_code = rows.project_code
+    inner join {{ ref('stg_reference__units') }} as units on rows.unit_code = units.unit_code
+    group by shared.period, shared.project_code, shared.unit_count
+),
+
 counted as (
     select
         rows.*,
-        count(*) over (partition by rows.period, rows.project_code) as unit_count,
-        string_agg(units.unit_name, '、' order by units.unit_name) over (
-            partition by rows.period, rows.project_code
-        ) as unit_names
+        coalesce(shared_by.unit_count, 1) as unit_count,
+        shared_by.unit_names
     from rows
-    inner join {{ ref('stg_reference__units') }} as units on rows.unit_code = units.unit_code
+    left join shared_by on rows.period = shared_by.period and rows.project_code = shared_by.project_code
 ),
 
 checks as (

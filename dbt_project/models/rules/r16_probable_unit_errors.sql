@@ -2,7 +2,8 @@
 -- or YTD ~10⁴ times (or 10⁻⁴ of) its own history, its city's other projects and its last
 -- YTD; a whole form in the wrong unit (one row for the form); a unit's summary YTD ~10⁴ times
 -- its last. Every other figure compared is a passing row saying what it was compared with.
-with figures as (
+-- not materialized: each use below reads only its own rows (slips, whole forms, passes)
+with figures as not materialized (
     select
         f.*,
         u.unit_name,
@@ -168,7 +169,7 @@ passes as (
                 '无可比数字'
             ),
             case
-                when is_echo then printf('较 %s 的回落系该月单位错误后的更正', previous_period)
+                when is_echo then printf('较 %s 的回落系该月单位错误后的更正', last_earlier_period)
                 else '量级正常'
             end
         ) as detail,

@@ -21,6 +21,7 @@ metrics as (
     select * from {{ ref('metrics') }}
 ),
 
+-- unnest in the select list: one row becomes its six cells without a join back to the row
 cells as (
     select
         rows.submission_id,
@@ -32,32 +33,42 @@ cells as (
         versions.unit_code,
         versions.is_current as is_current_submission,
         rows.project_code,
-        u.cell.metric,
-        u.cell.measure,
-        u.cell.metric || '_' || u.cell.measure as column_name,
-        u.cell.raw_value,
-        u.cell.declared_unit
+        unnest([
+            {%- for metric in form_a_metrics() %}
+                {%- set last_metric = loop.last %}
+                {%- for measure in ['month', 'ytd'] %}
+                    struct_pack(
+                        metric := '{{ metric }}',
+                        measure := '{{ measure }}',
+                        raw_value := rows.{{ metric }}_{{ measure }},
+                        declared_unit := rows.{{ metric }}_{{ measure }}_unit
+                    ){% if not (loop.last and last_metric) %},{% endif %}
+                {%- endfor %}
+            {%- endfor %}
+        ]) as cell
     from rows
     inner join versions on rows.submission_id = versions.submission_id
-    cross join unnest([
-        {%- for metric in form_a_metrics() %}
-            {%- set last_metric = loop.last %}
-            {%- for measure in ['month', 'ytd'] %}
-                struct_pack(
-                    metric := '{{ metric }}',
-                    measure := '{{ measure }}',
-                    raw_value := rows.{{ metric }}_{{ measure }},
-                    declared_unit := rows.{{ metric }}_{{ measure }}_unit
-                ){% if not (loop.last and last_metric) %},{% endif %}
-            {%- endfor %}
-        {%- endfor %}
-    ]) as u (cell)
+),
+
+parsed as (
+    select
+        cells.* exclude (cell),  -- noqa: RF02
+        cells.cell.metric,
+        cells.cell.measure,
+        cells.cell.metric || '_' || cells.cell.measure as column_name,
+        cells.cell.raw_value,
+        cells.cell.declared_unit,
+        metrics.canonical_unit,
+        {{ parse_number('cells.cell.raw_value') }} as parsed_value
+    from cells
+    inner join metrics on cells.cell.metric = metrics.metric
 )
 
+-- the factor of the declared unit into the metric's canonical unit (macro unit_factor's
+-- lookup as a join: null for an unknown unit or another currency)
 select
-    cells.*,
-    metrics.canonical_unit,
-    {{ parse_number('cells.raw_value') }} as parsed_value,
-    {{ to_canonical('cells.raw_value', 'cells.declared_unit', 'metrics.canonical_unit') }} as value
-from cells
-inner join metrics on cells.metric = metrics.metric
+    parsed.*,
+    cast(parsed.parsed_value * units.factor as decimal(24, 8)) as value
+from parsed
+left join {{ ref('units_of_measure') }} as units
+    on parsed.declared_unit = units.declared_unit and parsed.canonical_unit = units.canonical_unit
