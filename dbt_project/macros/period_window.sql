@@ -37,6 +37,18 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The same window as years, for a year column: from the window's first year on (less
+    years_before), always true when the table is built whole. A filter on a year the rows
+    are partitioned by reaches through a window function (a view's YTD chain) to the scan,
+    where a filter on the month cannot. -#}
+{% macro in_window_years(column, years_before=0) -%}
+    {%- if this is not none and is_incremental() -%}
+        {{ column }} >= {{ period_window()[0][:4] | int - years_before }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Pre-hook of the period-grain models (models/marts/by_period, models/rules): remove the periods this run
     replaces before their rows are appended again, in the same transaction (a period that
     now has no rows is emptied too). -#}

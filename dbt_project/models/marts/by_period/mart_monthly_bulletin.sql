@@ -17,7 +17,8 @@ periods as (
         calendar_year,
         calendar_month
     from {{ ref('dim_date') }}
-    where has_submissions
+    -- the window's months and the year before them (同比)
+    where has_submissions and {{ in_window_years('calendar_year', years_before=1) }}
 ),
 
 districts as (
@@ -32,6 +33,7 @@ form_a as (
         sum(ytd_value) as ytd_value,
         sum(month_value) as month_value
     from {{ ref('int_capital_arrivals_chained') }}
+    where {{ in_window_years('report_year', years_before=1) }}
     group by period, unit_code, metric
 ),
 
