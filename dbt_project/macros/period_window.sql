@@ -38,9 +38,9 @@
 {%- endmacro %}
 
 {#- The same window as years, for a year column: from the window's first year on (less
-    years_before), always true when the table is built whole. A filter on a year the rows
-    are partitioned by reaches through a window function (a view's YTD chain) to the scan,
-    where a filter on the month cannot. -#}
+    years_before), always true when the table is built whole. The bulletin keeps its months
+    (and so the register's dated events it joins to them) to the window's years and the
+    year before them. -#}
 {% macro in_window_years(column, years_before=0) -%}
     {%- if this is not none and is_incremental() -%}
         {{ column }} >= {{ period_window()[0][:4] | int - years_before }}

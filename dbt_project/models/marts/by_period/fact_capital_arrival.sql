@@ -12,7 +12,7 @@
 
 with figures as (
     select * from {{ ref('int_capital_arrivals_chained') }}
-    where {{ in_period_window() }} and {{ in_window_years('report_year') }}
+    where {{ in_period_window() }}
 ),
 
 -- one row per form A row: the long figures side by side, one column pair per metric

@@ -33,7 +33,6 @@ form_a as (
         sum(ytd_value) as ytd_value,
         sum(month_value) as month_value
     from {{ ref('int_capital_arrivals_chained') }}
-    where {{ in_window_years('report_year', years_before=1) }}
     group by period, unit_code, metric
 ),
 
