@@ -50,6 +50,14 @@ def _svg(spec: dict) -> Markup:
     return Markup(svg[svg.index("<svg") :])
 
 
+def warm_charts() -> None:
+    """Start vl-convert's engine and load the fonts (about 1 s, once per process):
+    ``prewarm.py`` calls it while dbt runs."""
+    _svg(
+        {"mark": "text", "data": {"values": [{"t": "月份"}]}, "encoding": {"text": {"field": "t"}}}
+    )
+
+
 def _num(value, digits: int = 2) -> str:
     if value is None:
         return "—"

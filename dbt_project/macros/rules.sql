@@ -29,8 +29,10 @@ where {{ in_period_window() }}
 
 {#- "Today" for deadlines (R11): the Beijing date the orchestration passes in environment
     variable ZS_DBT_TODAY (YYYY-MM-DD); a bare dbt call falls back to the database's current
-    date. -#}
+    date. Read only when models run: a variable read while dbt parses makes every run, whose
+    value differs, parse its models again (about 1 s a dbt step). -#}
 {% macro run_date() -%}
+    {%- if not execute -%}{{ return('current_date') }}{%- endif -%}
     {%- set today = env_var('ZS_DBT_TODAY', '') -%}
     {%- if today == '' -%}
         current_date
@@ -63,8 +65,9 @@ where {{ in_period_window() }}
 {%- endmacro %}
 
 {#- The id of the run the audit rows belong to (environment variable ZS_DBT_RUN_ID; Dagster
-    passes its run id). -#}
+    passes its run id). Read only when models run, as run_date(). -#}
 {% macro audit_run_id() -%}
+    {%- if not execute -%}{{ return("'manual'") }}{%- endif -%}
     {%- set run_id = env_var('ZS_DBT_RUN_ID', 'manual') -%}
     {%- if not modules.re.fullmatch('[A-Za-z0-9_-]{1,64}', run_id) -%}
         {{ exceptions.raise_compiler_error("ZS_DBT_RUN_ID must be letters, digits, _ or -, not '" ~ run_id ~ "'") }}

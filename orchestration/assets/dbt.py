@@ -32,6 +32,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from .. import prewarm
 from ..config import DBT_PROJECT_DIR, settings
 from ..constants import FULL_REFRESH_TAG
 from ..dbt_setup import TARGET_DIR, dbt_build_args, dbt_env, dbt_executable, ensure_manifest
@@ -163,6 +164,7 @@ def _build(
     target.mkdir(parents=True)
     if kept.exists():
         shutil.copy(kept, target / kept.name)
+    prewarm.start()  # the reconciliation's and the report's imports, while dbt works
     with _environment(env):  # dagster-dbt hands dbt this process's environment
         invocation = dbt.cli(args, context=context, target_path=target)
     yield from invocation.stream()

@@ -5,8 +5,11 @@
 -- month) = YTD. 先进库、后有数: money counts only for projects in the register; rule R07
 -- reports the rest. A row with a cell that cannot be read is set aside whole; R01 and
 -- audit.rejected_rows name it.
--- A view, so that the fact's incremental filter on the period reaches the source rows.
-{{ config(materialized='view', tags=['monthly']) }}
+-- Built by month (dbt_project.yml): the fact, the bulletin, the funnel and the culprits read
+-- it, each for other months, so the month amounts are derived once per run for the months
+-- it replaces (they need the earlier months of the same year, read from the chained figures)
+-- rather than over all history by every reader (a view cannot be filtered by month before
+-- the derivation: a month's amount looks back at the months before it).
 
 with registered as (
     select distinct project_code from {{ ref('stg_register__projects') }}
@@ -30,7 +33,9 @@ figures as (
         on
             figures.submission_id = set_aside.submission_id
             and figures.source_row_number = set_aside.source_row_number
-    where units.is_reporting_unit and set_aside.submission_id is null
+    where
+        units.is_reporting_unit and set_aside.submission_id is null
+        and {{ in_period_window('figures.period', whole_year=true) }}
 )
 
 select
@@ -46,3 +51,5 @@ select
     ytd_value - coalesce(lag(ytd_value) over chain, 0) as month_value
 from figures
 window chain as (partition by project_code, unit_code, metric, report_year order by period)
+-- after the look-back (a where clause would hide the earlier months from it)
+qualify {{ in_period_window() }}

@@ -13,7 +13,9 @@ with periods as (
         month_end_date,
         calendar_year
     from {{ ref('dim_date') }}
-    where has_submissions
+    -- only the months this run replaces: every per-month step below is keyed by them (the
+    -- projects' first money and earlier years' totals read all history regardless)
+    where has_submissions and {{ in_period_window() }}
 ),
 
 projects as (
@@ -158,5 +160,4 @@ select
     {{ rate_pct('c.arrived_cumulative_yi_yuan', 'c.agreed_amount_yi_yuan') }} as funds_arrival_rate_pct
 from counted as c
 inner join districts as d on c.unit_code = d.unit_code
-where {{ in_period_window('c.period') }}
 qualify row_number() over (partition by c.period, c.unit_code, c.cohort_year, c.size_class order by d.valid_from desc) = 1
