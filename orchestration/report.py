@@ -15,6 +15,9 @@ but the local Data Docs and dbt docs. Chinese text needs a CJK font on the reade
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,12 +27,17 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from .config import Settings
+from .ingest.parallel import workers
 from .seeds import cause_labels
 
 TEMPLATE = "report.html.j2"
 AMOUNTS = ("arrived_out_of_province", "arrived_in_province", "arrived_out_of_city", "fdi_utilized")
 TREND_METRIC = "arrived_out_of_province"
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+# new charts to draw from which worker processes pay for their start (about 1.5 s each)
+CHART_WORKERS_FROM = 12
+
+log = logging.getLogger(__name__)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -38,23 +46,90 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
-def _svg(spec: dict) -> Markup:
-    import vl_convert
-
-    spec = {
+def _full_spec(spec: dict) -> dict:
+    return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "config": {"font": FONT, "view": {"stroke": None}},
         **spec,
     }
-    svg = vl_convert.vegalite_to_svg(spec)
-    return Markup(svg[svg.index("<svg") :])
+
+
+def _svg_text(spec_json: str) -> str:
+    """One chart drawn (a spec as JSON, so that a worker process can be handed it)."""
+    import vl_convert
+
+    svg = vl_convert.vegalite_to_svg(json.loads(spec_json))
+    return svg[svg.index("<svg") :]
+
+
+class Chart:
+    """A chart to draw: its Vega-Lite spec until ``draw_charts`` replaces it with its SVG."""
+
+    def __init__(self, spec: dict) -> None:
+        self.spec_json = json.dumps(_full_spec(spec), ensure_ascii=False, sort_keys=True)
+        self.key = hashlib.sha256(self.spec_json.encode()).hexdigest()[:32]
+
+
+def draw_charts(pages: list[dict], cache_dir: Path) -> None:
+    """Every ``Chart`` in the cities' pages replaced by its SVG, in place.
+
+    A chart costs vl-convert about 0.2 s, 32 charts for a province: a chart whose spec (its
+    data included) is the one drawn last time is read back from ``cache_dir`` (a revised
+    file changes its prefecture's charts, not the others'); many new charts are drawn in
+    worker processes (``CHART_WORKERS_FROM``), spawned as landing's are (``ingest/parallel.py``;
+    should they fail, the charts are drawn here). The cache keeps the last build's charts only.
+    """
+    charts = [v for page in pages for v in page.values() if isinstance(v, Chart)]
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    svgs = {
+        c.key: (cache_dir / f"{c.key}.svg").read_text(encoding="utf-8")
+        for c in charts
+        if (cache_dir / f"{c.key}.svg").exists()
+    }
+    todo = list({c.key: c.spec_json for c in charts if c.key not in svgs}.items())
+    if todo:
+        svgs |= dict(zip([k for k, _ in todo], _draw([j for _, j in todo]), strict=True))
+    for key, svg in svgs.items():
+        path = cache_dir / f"{key}.svg"
+        if not path.exists():
+            path.write_text(svg, encoding="utf-8")
+    for old in cache_dir.glob("*.svg"):
+        if old.stem not in svgs:
+            old.unlink()
+    for page in pages:
+        for name, value in page.items():
+            if isinstance(value, Chart):
+                page[name] = Markup(svgs[value.key])
+
+
+def _draw(specs: list[str]) -> list[str]:
+    count = workers()
+    if count > 1 and len(specs) >= CHART_WORKERS_FROM:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            with ProcessPoolExecutor(
+                min(count, len(specs)), mp_context=multiprocessing.get_context("spawn")
+            ) as pool:
+                return list(pool.map(_svg_text, specs))
+        except (BrokenProcessPool, OSError) as exc:
+            log.warning("drawing charts in worker processes failed (%s); drawing them here", exc)
+    return [_svg_text(spec) for spec in specs]
 
 
 def warm_charts() -> None:
     """Start vl-convert's engine and load the fonts (about 1 s, once per process):
     ``prewarm.py`` calls it while dbt runs."""
-    _svg(
-        {"mark": "text", "data": {"values": [{"t": "月份"}]}, "encoding": {"text": {"field": "t"}}}
+    _svg_text(
+        Chart(
+            {
+                "mark": "text",
+                "data": {"values": [{"t": "月份"}]},
+                "encoding": {"text": {"field": "t"}},
+            }
+        ).spec_json
     )
 
 
@@ -92,6 +167,7 @@ def gather(con: duckdb.DuckDBPyConnection, data_dir: Path) -> dict:
     )
     held = bool(latest and latest["decision"] == "held")
     pages = [_city(con, c["unit_code"], c["unit_name"], period, held) for c in cities]
+    draw_charts(pages, data_dir / "build" / "report-charts")
     has_audit = _has_table(con, "audit", "reconciliation_results")
     failing = (
         []
@@ -196,7 +272,7 @@ def _city(con: duckdb.DuckDBPyConnection, code: str, name: str, period: str, hel
     trend_chart = None
     if series:
         unit = trend[0]["canonical_unit"]
-        trend_chart = _svg(
+        trend_chart = Chart(
             {
                 "width": 560,
                 "height": 240,
@@ -245,7 +321,7 @@ def _city(con: duckdb.DuckDBPyConnection, code: str, name: str, period: str, hel
     )
     chain_chart = None
     if chains:
-        chain_chart = _svg(
+        chain_chart = Chart(
             {
                 "width": 520,
                 "height": {"step": 18},
