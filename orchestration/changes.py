@@ -55,7 +55,7 @@ def scan(previous: dict[str, list]) -> dict[str, list]:
             out[cand.rel] = known
         else:
             out[cand.rel] = [stat.st_size, stat.st_mtime_ns, sha256_of(cand.path), scope]
-    for problem in problems:  # symbolic links and paths leaving raw/ are never opened
+    for problem, _ in problems:  # links, hidden files, empty folders: never opened
         out[problem.file] = [0, 0, f"set aside: {problem.reason}", ELSEWHERE]
     return out
 

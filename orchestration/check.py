@@ -6,7 +6,8 @@ to ``reference/``), or of ``ZS_RAW_DIR`` for a file outside such a tree; the uni
 figures can be chained), and the file or folder being checked. Then dbt builds the
 within-submission rules R01-R04 (R02 only when both forms are there) and what they read
 (``+rNN`` in dbt's selection syntax), and each problem is printed in Chinese with file,
-sheet, row and column. Exit status 1 when there is an error.
+sheet, row and column. Exit status 1 when there is an error, 2 when the path cannot be
+checked (missing, a symbolic link).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from pathlib import Path
 import duckdb
 
 from .config import DBT_PROJECT_DIR, settings
-from .ingest.landing import UnitResolver, load_raw
-from .ingest.reading import SPREADSHEET_SUFFIXES, Rejection, read_grids
+from .ingest.landing import HIDDEN_PREFIXES, UnitResolver, load_raw
+from .ingest.parallel import read_tables
+from .ingest.reading import SPREADSHEET_SUFFIXES, Rejection
 from .periods import is_period
 
 RULES = ("R01", "R02", "R03", "R04")
@@ -68,27 +70,46 @@ def raw_tree_of(path: Path) -> Path | None:
 
 
 def check(path: Path, period: str | None = None, unit: str | None = None, out=sys.stdout) -> int:
-    """Check a file or a folder of files; print the problems; 0 if no error, else 1."""
+    """Check a file or a folder of files; print the problems; 0 if no error, 1 if there is
+    one, 2 when the path cannot be checked at all (missing, a symbolic link). What the run
+    refuses is refused here too: symbolic links are not followed, hidden and temporary
+    files are not read, and files are read in worker processes (a file that kills its
+    reader is reported, not fatal)."""
+    if path.is_symlink():
+        print(f"{path}：是符号链接，不予读取（运行时同样拒收）。请检查文件本身。", file=out)
+        return 2
+    if not path.exists():
+        print(f"{path}：文件或文件夹不存在。", file=out)
+        return 2
     raw_dir = raw_tree_of(path) or settings().raw_dir
-    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
-    files = [f for f in files if not f.name.startswith((".", "~$"))]
+    entries = [path] if not path.is_dir() else sorted(path.iterdir())
+    problems: list[Problem] = []
+    files: list[Path] = []
+    for f in entries:
+        if f.name.startswith(HIDDEN_PREFIXES):
+            problems.append(Problem("warning", f.name, "隐藏文件或临时文件，未检查，也不会被读取"))
+        elif f.is_symlink() or not f.is_file():
+            problems.append(Problem("error", f.name, "符号链接或不是普通文件：不予读取"))
+        else:
+            files.append(f)
     if not files:
+        for p in problems:
+            print(p, file=out)
         print(f"{path}：没有可检查的文件", file=out)
         return 1
     period, unit_folder = _locate(path, period, unit)
     units = UnitResolver(raw_dir)
     unit_code = units.resolve(unit_folder)
-    problems: list[Problem] = []
-    for f in files:  # the parser alone first: it names the file, sheet, row and column
-        if f.suffix.lower() not in SPREADSHEET_SUFFIXES:
-            problems.append(
-                Problem("error", f.name, f"不是 .xlsx、.xls 或 .csv 文件（{f.suffix}）")
-            )
-            continue
-        try:
-            read_grids(f, f.name)
-        except Rejection as rej:
-            problems.append(Problem("error", rej.file, rej.detail))
+    # the parser alone first: it names the file, sheet, row and column
+    sheets = [f for f in files if f.suffix.lower() in SPREADSHEET_SUFFIXES]
+    problems += [
+        Problem("error", f.name, f"不是 .xlsx、.xls 或 .csv 文件（{f.suffix}）")
+        for f in files
+        if f not in sheets
+    ]
+    for result in read_tables([(f, f.name) for f in sheets]):
+        if isinstance(result, Rejection):
+            problems.append(Problem("error", result.file, result.detail))
     if unit_code is None:
         problems.append(
             Problem(

@@ -4,7 +4,9 @@
                                  (``--full-refresh`` rebuilds incremental models from scratch;
                                  ``--no-wait`` exits with EXIT_BUSY when another run holds
                                  the data folder instead of waiting for it, ``runlock.py``);
-- ``zhaoshang publish --force``  publish a held build deliberately, with a recorded reason;
+- ``zhaoshang publish --force --run RUN --reason …``
+                                 publish the held run RUN deliberately, with a recorded
+                                 reason (refused when the build is now another run's);
 - ``zhaoshang check PATH``       a clerk's check of a file or folder before sending it;
 - ``zhaoshang prepare``          rebuild dbt's manifest (``make dev`` does this first);
 - ``zhaoshang generate-sample``  rewrite the seeded sample under ``raw/`` (``--tier`` S, S2, M, L).
@@ -113,10 +115,34 @@ def run_pipeline(
         return EXIT_BUSY
 
 
+def _no_submissions(raw_dir: Path) -> bool:
+    """Whether the raw folder holds nothing the submission contract names (missing, empty,
+    or a share that is not mounted)."""
+    from .ingest.landing import discover
+
+    return not discover(raw_dir)[0]
+
+
+def _failed(run_id: str, step: str, message: str) -> int:
+    """A run that failed: one line, recorded as the run's outcome; nothing is published."""
+    from .publish import record_failed_run
+
+    record_failed_run(settings().data_dir, run_id, step, message)
+    print(f"运行失败（{step}）：{message}。已发布的数据、Parquet 和报告均未改动。", file=sys.stderr)
+    return 1
+
+
 def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str) -> int:
     from . import changes
 
     started = time.perf_counter()
+    raw_dir = settings().raw_dir
+    if _no_submissions(raw_dir):
+        return _failed(
+            run_id,
+            "landing",
+            f"no submissions under {raw_dir}（原始数据目录为空、不存在或未挂载）",
+        )
     state = changes.load_state()
     files = changes.scan(state["files"] if state else {})
     if not full_refresh and months is None and changes.nothing_changed(state, files):
@@ -158,12 +184,20 @@ def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str)
     result = execute(tags, selection, run_id=run_id)
     elapsed = time.perf_counter() - started
     if not result.success:
-        for event in result.all_events:
-            if event.is_failure:
-                print(event.message, file=sys.stderr)
+        from .assets.executor import record_failure
+
+        failures = [e for e in result.all_events if e.is_step_failure]
+        if failures:
+            record_failure(run_id, failures)
+        steps = ", ".join(dict.fromkeys(e.step_key or "?" for e in failures)) or "?"
+        first = failures[0] if failures else None
+        error = getattr(first.event_specific_data, "error", None) if first else None
+        message = " ".join(error.message.split())[:300] if error and error.message else ""
         print(
-            f"run failed after {elapsed:.1f}s; see the Dagster logs (make dev). If a model's columns "
-            "changed since the last build, run `zhaoshang run --full-refresh` once.",
+            f"运行失败（{steps}）：{message}。已发布的数据、Parquet 和报告均未改动。\n"
+            f"run failed after {elapsed:.1f}s at {steps}; dbt's log of a failed step is kept under "
+            f"{settings().data_dir / 'build' / 'dbt'}. If a model's columns changed since the last "
+            "build, run `zhaoshang run --full-refresh` once.",
             file=sys.stderr,
         )
         return 1
@@ -177,8 +211,9 @@ def _report(path: Path, elapsed: float) -> int:
     from .publish import reconciliation_status
 
     with duckdb.connect(str(path), read_only=True) as con:
-        decision, reason, live = con.execute(
-            "select decision, reason, live_run_id from audit.publish_log order by published_at desc limit 1"
+        decision, reason, live, held_run = con.execute(
+            "select decision, reason, live_run_id, run_id from audit.publish_log "
+            "where decision <> 'failed' order by published_at desc limit 1"
         ).fetchone()
         audit_run, _ = reconciliation_status(con)
         rules = con.execute(
@@ -202,6 +237,11 @@ def _report(path: Path, elapsed: float) -> int:
     print(f"  reconciliation details (Data Docs): {docs / 'index.html'}")
     print(f"  build warehouse (landing, staging, intermediate): {settings().build_path}")
     print(f"  live marts are from reconciliation run {live}")
+    if decision == "held":
+        print(
+            f"\n  run {held_run} was held. Once its failures are checked, it can be published "
+            f'deliberately:\n    zhaoshang publish --force --run {held_run} --reason "…"'
+        )
     return 0 if decision in ("published", "forced") else EXIT_HELD
 
 
@@ -219,7 +259,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     pub = sub.add_parser("publish", help="publish the current build")
     pub.add_argument("--force", action="store_true", help="publish even though error rules failed")
+    pub.add_argument(
+        "--run",
+        help="the held run to publish, as `zhaoshang run` printed it; required with --force "
+        "(refused when the build is now another run's)",
+    )
     pub.add_argument("--reason", help="why (recorded in audit.publish_log); required with --force")
+    pub.add_argument(
+        "--no-wait",
+        action="store_true",
+        help=f"when a run holds the data folder, exit with {EXIT_BUSY} instead of waiting",
+    )
     chk = sub.add_parser("check", help="check a file or folder before sending it (R01-R04)")
     chk.add_argument("path", type=Path)
     chk.add_argument("--period", help="YYYY-MM, when the path does not say")
@@ -242,19 +292,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "publish":
         if args.force and not args.reason:
             parser.error("--force needs --reason")
+        if args.force and not args.run:
+            parser.error(
+                "--force needs --run: the held run to publish, as `zhaoshang run` printed it"
+            )
         _env()
         import uuid
 
         from . import runlock
-        from .publish import publish
+        from .publish import PublishRefused, publish
 
-        with runlock.hold(
-            settings().data_dir,
-            run_id=f"publish-{uuid.uuid4()}",
-            command="zhaoshang publish",
-            say=lambda text: print(text, file=sys.stderr, flush=True),
-        ):
-            decision = publish(settings(), force_reason=args.reason if args.force else None)
+        try:
+            with runlock.hold(
+                settings().data_dir,
+                run_id=f"publish-{uuid.uuid4()}",
+                command="zhaoshang publish",
+                wait=not args.no_wait,
+                say=lambda text: print(text, file=sys.stderr, flush=True),
+            ):
+                decision = publish(
+                    settings(),
+                    force_reason=args.reason if args.force else None,
+                    force_run=args.run,
+                )
+        except runlock.RunLockBusy as busy:
+            print(f"未发布：{busy}。稍后再试，或去掉 --no-wait 排队等待。", file=sys.stderr)
+            return EXIT_BUSY
+        except PublishRefused as refused:
+            print(refused, file=sys.stderr)
+            return 1
         print(f"{decision.decision}: {decision.reason}")
         return 0 if decision.published else EXIT_HELD
     if args.command == "check":

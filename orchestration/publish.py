@@ -21,11 +21,21 @@ previous ones); the previous version is kept for readers still on it, older ones
 When an error-severity rule failed, the run is held: the new file carries the previous
 published marts unchanged and this run's ``audit`` schema, and ``audit.publish_log`` says
 which run's marts are live and why this one was held. An operator can publish a held run
-deliberately with a recorded reason (``zhaoshang publish --force --reason …``).
+deliberately with a recorded reason (``zhaoshang publish --force --run <run> --reason …``):
+the run named must be the held run whose build is there, so that nobody publishes a newer
+build they did not look at.
+
+Every run ends ``published``, ``held`` or ``failed``. A run in which any step failed never
+reaches the publish step (it depends on every step before it, and checks the run's
+failures again): the published file, its Parquet and the report stay as they were, byte
+for byte. The failure is recorded beside them (``failed_runs.jsonl`` in the data folder,
+``record_failed_run``) and folded into ``audit.publish_log`` — decision ``failed``, with
+the step that failed — by the next publish.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -44,6 +54,47 @@ PUBLISHED_SCHEMAS = ("marts",)
 AUDIT_SCHEMA = "audit"
 PARQUET_LINK = "parquet"  # $ZS_DATA_DIR/parquet -> parquet-versions/<version>/
 PARQUET_VERSIONS = "parquet-versions"
+FAILED_RUNS = "failed_runs.jsonl"  # failed runs not yet in a published audit.publish_log
+LOG_COLUMNS = (
+    "published_at",
+    "run_id",
+    "decision",
+    "live_run_id",
+    "reason",
+    "error_failures",
+    "dagster_run_id",
+    "failed_step",
+)
+
+
+class PublishRefused(RuntimeError):
+    """``publish --force`` asked for a build that is not there any more."""
+
+
+def record_failed_run(data_dir: Path, run_id: str, step: str, reason: str) -> None:
+    """A run that failed: recorded beside the published file without touching it, and
+    carried into ``audit.publish_log`` by the next publish."""
+    line = {
+        "published_at": datetime.now(UTC).replace(tzinfo=None).isoformat(),
+        "run_id": run_id[:12],
+        "decision": "failed",
+        "reason": reason[:2000],
+        "dagster_run_id": run_id,
+        "failed_step": step,
+    }
+    if any(r.get("dagster_run_id") == run_id for r in failed_runs(data_dir)):
+        return  # recorded already (the executor of a run, then the command that ran it)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / FAILED_RUNS).open("a", encoding="utf-8") as log:
+        log.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def failed_runs(data_dir: Path) -> list[dict]:
+    """The failed runs recorded since the last publish, oldest first."""
+    path = data_dir / FAILED_RUNS
+    if not path.exists():
+        return []
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 @dataclass(frozen=True)
@@ -112,10 +163,52 @@ def _pause_for_tests(tmp: Path) -> None:
         time.sleep(600)
 
 
+def _previous_log(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """The published ``audit.publish_log`` in ``LOG_COLUMNS`` (a file published before a
+    column was added has it empty)."""
+    if "publish_log" not in _tables(con, "prev", AUDIT_SCHEMA):
+        return []
+    present = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_catalog = 'prev' "
+            "and table_schema = 'audit' and table_name = 'publish_log'"
+        ).fetchall()
+    }
+    columns = ", ".join(c if c in present else f"null as {c}" for c in LOG_COLUMNS)
+    return con.execute(f"select {columns} from prev.audit.publish_log").fetchall()  # noqa: S608 (our column names)
+
+
+def _check_forced_run(run_id: str | None, force_run: str | None, log: list[tuple]) -> None:
+    """``--force`` publishes the held run the operator names, and only while its build is
+    the one in the build folder."""
+    if not force_run:
+        raise PublishRefused("--force needs the run to publish (--run): the held run you checked")
+    if run_id is None or run_id != force_run[:12]:
+        raise PublishRefused(
+            f"未发布：构建目录里现在是运行 {run_id or '（无）'} 的结果，不是要发布的运行 {force_run}。"
+            "请先查看这次运行的结果，再用它的运行号发布。"
+        )
+    index = LOG_COLUMNS.index
+    decisions = [r[index("decision")] for r in log if r[index("run_id")] == run_id]
+    last = next((d for d in reversed(decisions) if d != "failed"), None)
+    if last != "held":
+        raise PublishRefused(
+            f"未发布：运行 {run_id} 现在不是“暂停发布”（held）状态（最近一次：{last or '无记录'}），"
+            "无需也不能强制发布。"
+        )
+
+
 def publish(
-    settings: Settings, *, force_reason: str | None = None, dagster_run_id: str | None = None
+    settings: Settings,
+    *,
+    force_reason: str | None = None,
+    force_run: str | None = None,
+    dagster_run_id: str | None = None,
 ) -> PublishDecision:
-    """Publish the build if it passed (or is forced), else hold it; always refresh the audit."""
+    """Publish the build if it passed (or is forced), else hold it; always refresh the audit.
+    With ``force_reason``, ``force_run`` names the held run to publish (``PublishRefused``
+    when the build is another run's)."""
     build, target = settings.build_path, settings.warehouse_path
     target.parent.mkdir(parents=True, exist_ok=True)
     for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a killed publish
@@ -129,10 +222,14 @@ def publish(
         if has_previous:
             con.execute(f"attach {_quote(target)} as prev (read_only)")
         run_id, failures = reconciliation_status(con, "build")
-        previous_log = []
-        if has_previous and "publish_log" in _tables(con, "prev", AUDIT_SCHEMA):
-            previous_log = con.execute("select * from prev.audit.publish_log").fetchall()
+        previous_log = _previous_log(con) if has_previous else []
         live_before = next((r[3] for r in reversed(previous_log) if r[3] is not None), None)
+        if force_reason:
+            _check_forced_run(run_id, force_run, previous_log)
+        failed = [
+            tuple(live_before if c == "live_run_id" else row.get(c) for c in LOG_COLUMNS)
+            for row in failed_runs(target.parent)
+        ]
         if run_id is None:
             decision, reason = "held", "no reconciliation results in the build: checks did not run"
         elif failures == 0:
@@ -160,17 +257,16 @@ def publish(
             """
             create table pub.audit.publish_log (
                 published_at timestamp, run_id varchar, decision varchar, live_run_id varchar,
-                reason varchar, error_failures bigint, dagster_run_id varchar
+                reason varchar, error_failures bigint, dagster_run_id varchar,
+                failed_step varchar
             )
             """
         )
-        if previous_log:
-            con.executemany(
-                "insert into pub.audit.publish_log values (?, ?, ?, ?, ?, ?, ?)", previous_log
-            )
+        insert = "insert into pub.audit.publish_log values (?, ?, ?, ?, ?, ?, ?, ?)"
+        if previous_log or failed:
+            con.executemany(insert, [*previous_log, *failed])
         con.execute(
-            "insert into pub.audit.publish_log values (?, ?, ?, ?, ?, ?, ?)",
-            [now, run_id, decision, live_run_id, reason, failures, dagster_run_id],
+            insert, [now, run_id, decision, live_run_id, reason, failures, dagster_run_id, None]
         )
         parquet = None
         if decision in ("published", "forced") or not (target.parent / PARQUET_LINK).exists():
@@ -182,6 +278,8 @@ def publish(
         os.fsync(f.fileno())
     _pause_for_tests(tmp)
     os.replace(tmp, target)
+    if failed:  # now in the published audit.publish_log
+        (target.parent / FAILED_RUNS).unlink(missing_ok=True)
     if parquet is not None:
         _swap_parquet(target.parent, parquet)
     dir_fd = os.open(target.parent, os.O_RDONLY)

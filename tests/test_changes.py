@@ -56,7 +56,8 @@ def test_a_removed_file_a_new_file_and_a_lost_warehouse_are_changes(folders) -> 
     state = changes.load_state()
     (raw / "submissions" / "2023-06" / "五华区" / "明细.csv").unlink()
     assert changes.changed_files(state["files"], changes.scan({})) == [
-        "submissions/2023-06/五华区/明细.csv"
+        "submissions/2023-06/五华区",  # now an empty unit folder, recorded as such
+        "submissions/2023-06/五华区/明细.csv",
     ]
     (raw / "submissions" / "2023-06" / "五华区" / "明细.csv").write_text(
         "序号,项目编号\n1,KM20230001\n"

@@ -149,3 +149,37 @@ def test_a_file_of_another_raw_tree_is_checked_against_that_tree(
         f"[错误] R01：submissions/2023-06/西山区/6月明细.csv（工作表 csv）第{_row_of(path, project)}行 "
         "`本年累计省外到位资金`（E列）：'12..5' 不是数字"
     ) in text, text
+
+
+def test_a_missing_path_gets_a_message_and_exit_2(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert check(tmp_path / "no" / "such" / "file.xlsx", out=out) == 2
+    assert "不存在" in out.getvalue()
+
+
+def test_the_check_refuses_a_symbolic_link_as_the_run_does(tmp_path: Path) -> None:
+    """The run never follows a link out of the raw tree; neither does the check."""
+    outside = tmp_path / "elsewhere.csv"
+    shutil.copy(JUNE / "西山区" / "6月明细.csv", outside)
+    folder = tmp_path / "submissions" / "2023-06" / "西山区"
+    folder.mkdir(parents=True)
+    (folder / "6月明细.csv").symlink_to(outside)
+    out = io.StringIO()
+    assert check(folder / "6月明细.csv", out=out) == 2
+    assert "符号链接" in out.getvalue()
+    out = io.StringIO()
+    assert check(folder, out=out) == 1  # the folder: the link is named as an error
+    assert "6月明细.csv：符号链接" in out.getvalue()
+
+
+def test_a_file_that_kills_its_reader_is_reported_not_fatal(tmp_path: Path) -> None:
+    """Two cells at A1 and XFD1048576: the reader asks for 512 GiB. The check reads in a
+    worker process, so the clerk gets a message instead of a crash."""
+    path = tmp_path / "稀疏.xlsx"
+    book = openpyxl.Workbook()
+    book.active["A1"] = "项目编号"
+    book.active["XFD1048576"] = 1
+    book.save(path)
+    out = io.StringIO()
+    assert check(path, period="2023-06", unit="西山区", out=out) == 1
+    assert "A1:XFD1048576" in out.getvalue()

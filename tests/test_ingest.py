@@ -245,7 +245,7 @@ def test_a_zip_bomb_and_a_symlink_are_refused_before_anything_is_read(
             0
         ]
     assert set(rejected) == {"too_large", "unsafe_path"}
-    assert "ratio" in rejected["too_large"]
+    assert "压缩炸弹" in rejected["too_large"]
     assert loaded == 27
 
 
@@ -297,7 +297,7 @@ def test_many_files_are_read_in_workers_and_land_as_in_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A load of many files reads them in worker processes (ingest/parallel.py); the landed
-    rows, the files set aside and their reasons are those of a load in one process."""
+    rows, the files set aside and their reasons are the same with one worker or two."""
     from orchestration.ingest import parallel
 
     raw = tmp_path / "raw"
@@ -311,7 +311,6 @@ def test_many_files_are_read_in_workers_and_land_as_in_one_process(
     shutil.copy(june / "西山区" / "6月明细.csv", raw / "submissions" / "2023-07" / "不存在区")
     # every file but the reference tables (CSV the loader reads itself)
     files = sum(1 for p in raw.rglob("*") if p.is_file() and p.parent.name != "reference")
-    assert files >= parallel.MIN_FILES  # enough for the workers
 
     read_in = {}
     for workers in ("1", "2"):
@@ -321,8 +320,8 @@ def test_many_files_are_read_in_workers_and_land_as_in_one_process(
             load_raw(con, raw)
         read_in[workers] = _landing_tables(path)
     assert [r.getMessage() for r in caplog.records if r.name == parallel.__name__] == [
-        f"reading {files} files in 2 worker processes"
-    ]
+        f"reading {files} files in worker processes"
+    ] * 2
     assert read_in["2"] == read_in["1"]
     reasons = {(row[1].rsplit("/", 1)[-1], row[3]) for row in read_in["2"]["rejected_files"]}
     assert reasons == {

@@ -216,7 +216,9 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
         assert not any(secret in text for text in written), secret
 
 
-def test_an_operator_can_publish_a_held_build_with_a_reason(tmp_path: Path) -> None:
+def test_an_operator_can_publish_a_held_build_with_a_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     raw, data = copy_sample(tmp_path / "raw"), tmp_path / "data"
     ss.edit(
         next((raw / "submissions" / JUNE / "昆明市").glob("*汇总*")),
@@ -233,11 +235,21 @@ def test_an_operator_can_publish_a_held_build_with_a_reason(tmp_path: Path) -> N
         == 0
     )
 
+    (held_run,) = held.query(
+        "select run_id from audit.publish_log order by published_at desc limit 1"
+    )[0]
+
     from orchestration.cli import main
 
     os.environ["ZS_DATA_DIR"] = str(data)
     try:
-        assert main(["publish", "--force", "--reason", "市统计局电话确认，先发布"]) == 0
+        # the operator names the held run they looked at; another run's id is refused
+        assert main(["publish", "--force", "--run", "0123456789ab", "--reason", "核实"]) == 1
+        assert "不是要发布的运行 0123456789ab" in capsys.readouterr().err
+        assert (
+            main(["publish", "--force", "--run", held_run, "--reason", "市统计局电话确认，先发布"])
+            == 0
+        )
     finally:
         del os.environ["ZS_DATA_DIR"]
     decision, reason = held.query(
@@ -245,6 +257,13 @@ def test_an_operator_can_publish_a_held_build_with_a_reason(tmp_path: Path) -> N
     )[0]
     assert decision == "forced" and "市统计局电话确认" in reason
     assert held.query("select count(*) from marts.fact_capital_arrival")[0][0] > 0
+    # the same run again: it was published, not held, so there is nothing to force
+    os.environ["ZS_DATA_DIR"] = str(data)
+    try:
+        assert main(["publish", "--force", "--run", held_run, "--reason", "再来一次"]) == 1
+    finally:
+        del os.environ["ZS_DATA_DIR"]
+    assert "不是“暂停发布”（held）状态（最近一次：forced）" in capsys.readouterr().err
 
 
 READER = """

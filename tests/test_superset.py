@@ -244,11 +244,15 @@ def test_superset_reads_every_mart_and_sees_a_new_publish(
         ss.edit(detail, ss.row_with(project), column, lambda v: round(v + 1, 2))
     for column in (2, 3):
         ss.edit(summary, ss.row_with("省外产业到位资金"), column, lambda v: round(v + 1, 2))
-    assert run_warehouse(raw, data).exit_code == 3
+    held = run_warehouse(raw, data)
+    assert held.exit_code == 3
+    (held_run,) = held.query(
+        "select run_id from audit.publish_log order by published_at desc limit 1"
+    )[0]
 
     from orchestration.cli import main
 
     os.environ["ZS_DATA_DIR"] = str(data)
-    assert main(["publish", "--force", "--reason", "西山区修订已核实"]) == 0
+    assert main(["publish", "--force", "--run", held_run, "--reason", "西山区修订已核实"]) == 0
 
     assert city_june_ytd() == pytest.approx(647.66)

@@ -196,3 +196,10 @@ def model_key(name: str) -> dg.AssetKey:
             if key.path[-1] == name:
                 return key
     raise KeyError(f"no dbt model named {name}")
+
+
+def last_models() -> set[dg.AssetKey]:
+    """The dbt models no other model reads, in both steps: what a step builds last."""
+    specs = [*warehouse_models.specs, *monthly_models.specs]
+    read = {dep.asset_key for spec in specs for dep in spec.deps}
+    return {spec.key for spec in specs if spec.key not in read}

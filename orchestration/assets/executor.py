@@ -15,6 +15,7 @@ import dagster as dg
 
 from .. import runlock
 from ..config import settings
+from ..publish import record_failed_run
 
 
 class _OneRunAtATime(dg.Executor):
@@ -26,13 +27,28 @@ class _OneRunAtATime(dg.Executor):
         return self._inner.retries
 
     def execute(self, plan_context, execution_plan) -> Iterator[dg.DagsterEvent]:
+        failures: list[dg.DagsterEvent] = []
         with runlock.hold(
             settings().data_dir,
             run_id=plan_context.run_id,
             command=f"Dagster run of {plan_context.job_name}",
             say=plan_context.log.warning,
         ):
-            yield from self._inner.execute(plan_context, execution_plan)
+            for event in self._inner.execute(plan_context, execution_plan):
+                if event.is_step_failure:
+                    failures.append(event)
+                yield event
+        if failures:  # the run ends `failed`: recorded beside the published file, untouched
+            record_failure(plan_context.run_id, failures)
+
+
+def record_failure(run_id: str, failures: list[dg.DagsterEvent]) -> None:
+    """A run's failed steps, recorded as the run's outcome (``publish.record_failed_run``)."""
+    first = failures[0]
+    error = getattr(first.event_specific_data, "error", None)
+    message = (error.message if error is not None else first.message or "").strip()
+    steps = ", ".join(dict.fromkeys(e.step_key or "?" for e in failures))
+    record_failed_run(settings().data_dir, run_id, steps, " ".join(message.split())[:300])
 
 
 @dg.executor(

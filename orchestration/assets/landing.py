@@ -14,7 +14,7 @@ and ``landing.rejected_files``.
 
 import dagster as dg
 
-from ..ingest.landing import LoadReport, Scope, load_raw
+from ..ingest.landing import LoadReport, Scope, discover, load_raw
 from ..resources import WarehouseResource
 from .partitions import MONTHLY
 
@@ -59,7 +59,12 @@ def landing_submissions(context: dg.AssetExecutionContext, warehouse: WarehouseR
     "that belong to no open month set aside (landing.ref_*, register_rows, rejected_files)",
 )
 def landing_reference(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Land new or changed reference files and register versions; set aside misplaced files."""
+    """Land new or changed reference files and register versions; set aside misplaced files.
+    A raw folder holding nothing the contract names (empty, missing, a share not mounted)
+    fails the run here, before anything is rebuilt."""
+    raw_dir = warehouse.settings.raw_dir
+    if not discover(raw_dir)[0]:
+        raise dg.Failure(f"no submissions under {raw_dir} (empty, missing or not mounted)")
     with warehouse.connect() as con:
         report = load_raw(con, warehouse.settings.raw_dir, Scope.reference_only())
     context.log.info(str(report))

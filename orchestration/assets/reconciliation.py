@@ -9,7 +9,7 @@ from expectations.runner import run_rules
 
 from ..publish import reconciliation_status
 from ..resources import WarehouseResource
-from .dbt import model_key
+from .dbt import last_models, model_key
 
 RECONCILIATION_KEY = dg.AssetKey(["audit", "rule_runs"])
 RULES = load_rules()
@@ -18,7 +18,13 @@ AUDIT_MODELS = ("reconciliation_results", "mart_data_quality")
 
 @dg.asset(
     key=RECONCILIATION_KEY,
-    deps=[model_key(r.model) for r in RULES] + [model_key(m) for m in AUDIT_MODELS],
+    # the rules, the audit, and the last models of each dbt step: the checks (and the
+    # publish after them) wait for every model of the run, and Dagster skips them when a
+    # dbt step failed, whichever steps the run selected
+    deps=sorted(
+        {model_key(r.model) for r in RULES} | {model_key(m) for m in AUDIT_MODELS} | last_models(),
+        key=lambda k: k.to_user_string(),
+    ),
     group_name="audit",
     kinds={"great_expectations", "duckdb"},
     description="Great Expectations validates each rule relation (no failing rows) and "

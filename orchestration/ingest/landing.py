@@ -26,6 +26,7 @@ import pyarrow as pa
 from ..periods import in_window, is_period
 from ..periods import window as accepted_window
 from .forms import FORM_A_VALUES, FORM_NAMES, Table
+from .limits import CELL_CHARS, FILE_BYTES, SHEET_ROWS
 from .parallel import read_tables
 from .reading import SPREADSHEET_SUFFIXES, Rejection
 from .text import norm_label
@@ -276,16 +277,28 @@ class UnitResolver:
         self.by_label: dict[str, str] = {}
         units = raw_dir / "reference" / "units.csv"
         aliases = raw_dir / "reference" / "aliases.csv"
-        if units.exists():
-            for row in csv.DictReader(io.StringIO(units.read_text(encoding="utf-8-sig"))):
+        for row in _reference_dicts(units):
+            if row.get("unit_code"):
                 self.by_label[norm_label(row["unit_code"])] = row["unit_code"]
-                self.by_label[norm_label(row["unit_name"])] = row["unit_code"]
-        if aliases.exists():
-            for row in csv.DictReader(io.StringIO(aliases.read_text(encoding="utf-8-sig"))):
+                self.by_label[norm_label(row.get("unit_name") or "")] = row["unit_code"]
+        for row in _reference_dicts(aliases):
+            if row.get("alias") and row.get("unit_code"):
                 self.by_label.setdefault(norm_label(row["alias"]), row["unit_code"])
+        self.by_label.pop("", None)
 
     def resolve(self, label: str) -> str | None:
         return self.by_label.get(norm_label(label))
+
+
+def _reference_dicts(path: Path) -> list[dict[str, str]]:
+    """A reference CSV's rows as dicts; none when it is missing or unreadable (the loader
+    sets such a file aside with the reason when it lands it)."""
+    if not path.is_file() or path.is_symlink():
+        return []
+    try:
+        return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    except (csv.Error, UnicodeDecodeError, OSError):
+        return []
 
 
 @dataclass
@@ -295,6 +308,9 @@ class Candidate:
     kind: str  # reference | register | submission | published
     period: str | None = None
     folder: str | None = None
+
+
+HIDDEN_PREFIXES = (".", "~$")  # hidden files, and the lock files Excel and WPS leave
 
 
 def _entries(raw_dir: Path) -> list[tuple[str, os.DirEntry]]:
@@ -307,25 +323,59 @@ def _entries(raw_dir: Path) -> list[tuple[str, os.DirEntry]]:
         with os.scandir(folder) as entries:
             for entry in entries:
                 out.append((prefix + entry.name, entry))
-                if entry.is_dir(follow_symlinks=False):
+                hidden = entry.name.startswith(HIDDEN_PREFIXES)
+                if entry.is_dir(follow_symlinks=False) and not hidden:
                     folders.append((f"{prefix}{entry.name}/", entry.path))
     return sorted(out, key=lambda item: item[0].split("/"))
 
 
-def discover(raw_dir: Path) -> tuple[list[Candidate], list[Rejection]]:
-    """Every file under the raw folder that the contract names, in a stable order. A symbolic
-    link is set aside, never followed, so that nothing read lies outside the folder."""
+def discover(raw_dir: Path) -> tuple[list[Candidate], list[tuple[Rejection, Candidate | None]]]:
+    """Every file under the raw folder that the contract names, in a stable order, and a
+    problem for everything else there, so that every file is accounted for: a symbolic link
+    (never followed, so that nothing read lies outside the folder), something that is not a
+    regular file, a hidden or temporary file, a file where the contract puts none, and a
+    unit folder with no file in it (R11 names the unit's missing forms as never sent)."""
     found: list[Candidate] = []
-    problems: list[Rejection] = []
-    for rel, entry in _entries(raw_dir):
-        if entry.is_symlink():
-            problems.append(Rejection(rel, "unsafe_path", "symbolic links are not followed"))
-            continue
-        if not entry.is_file(follow_symlinks=False) or entry.name.startswith((".", "~$")):
-            continue
-        path = raw_dir / rel
+    problems: list[tuple[Rejection, Candidate | None]] = []
+    entries = _entries(raw_dir)
+    folders_with_files = {rel.rsplit("/", 1)[0] for rel, _ in entries if "/" in rel}
+    for rel, entry in entries:
         parts = rel.split("/")
         top = parts[0]
+        if entry.is_symlink():
+            problems.append(
+                (
+                    Rejection(rel, "unsafe_path", "符号链接不予读取：请把文件本身放进报送文件夹"),
+                    None,
+                )
+            )
+            continue
+        if entry.name.startswith(HIDDEN_PREFIXES):  # a hidden folder's files are not listed
+            hidden = Rejection(
+                rel,
+                "hidden_file",
+                "隐藏文件或 Excel/WPS 打开文件时留下的临时文件（文件名以“.”或“~$”开头），未读取："
+                "如确是要报送的报表，请改名后重新放入",
+                expected="a file name that does not start with '.' or '~$'",
+            )
+            problems.append((hidden, None))
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            if top == "submissions" and len(parts) == 3 and rel not in folders_with_files:
+                empty = Rejection(
+                    rel,
+                    "empty_folder",
+                    "单位文件夹是空的：本月没有收到这个单位的报表",
+                    expected="the unit's form A and form S in the folder",
+                )
+                problems.append((empty, None))  # a file set aside for the unit-month: none
+            continue
+        if not entry.is_file(follow_symlinks=False):
+            problems.append(
+                (Rejection(rel, "unsafe_path", "不是普通文件（设备、管道或套接字），未读取"), None)
+            )
+            continue
+        path = raw_dir / rel
         if top == "reference" and len(parts) == 2 and path.stem in REFERENCE_FILES:
             found.append(Candidate(path, rel, "reference"))
         elif top == "register" and len(parts) == 2 and path.suffix.lower() in SPREADSHEET_SUFFIXES:
@@ -334,14 +384,15 @@ def discover(raw_dir: Path) -> tuple[list[Candidate], list[Rejection]]:
             found.append(Candidate(path, rel, "submission", period=parts[1], folder=parts[2]))
         elif top == "published" and len(parts) == 3 and parts[1] == "province":
             found.append(Candidate(path, rel, "published", period=path.stem))
-        elif top in ("reference", "register", "submissions", "published"):
-            problems.append(
-                Rejection(
-                    rel,
-                    "unexpected_location",
-                    "file is not where the submission contract puts files",
-                )
+        else:
+            misplaced = Rejection(
+                rel,
+                "unexpected_location",
+                "file is not where the submission contract puts files",
+                expected="reference/<name>.csv, register/<file>, submissions/YYYY-MM/<unit>/<file> "
+                "or published/province/YYYY-MM.csv",
             )
+            problems.append((misplaced, None))
     return found, problems
 
 
@@ -433,8 +484,13 @@ class Loader:
         self.con.execute("begin transaction")
         try:
             if self.scope.reference:
-                for rej in problems:
-                    self._reject(rej, sha="")
+                # what is wrong with a path (not a content) is judged again on every run
+                self.con.execute(
+                    "delete from landing.rejected_files where file_sha256 = '' and loaded_at < ?",
+                    [self.now],
+                )
+                for rej, where in problems:
+                    self._reject(rej, sha="", cand=where)
             to_land: list[tuple[Candidate, str, Rejection | bool]] = []
             for cand in candidates:
                 early = self._out_of_scope(cand)
@@ -591,8 +647,26 @@ class Loader:
         self.report.rows += file_row["row_count"]
 
     def _reference_rows(self, cand: Candidate) -> list[tuple[int, dict]]:
+        """A reference CSV's rows; any failure to read it sets the file aside."""
+        try:
+            return self._read_reference(cand)
+        except Rejection:
+            raise
+        except Exception as exc:
+            raise Rejection(
+                cand.rel,
+                "unreadable",
+                f"参考表无法读取（{type(exc).__name__}: {str(exc)[:200]}）：请存为 UTF-8 编码的 CSV",
+                expected="a UTF-8 CSV file with the contract's columns",
+            ) from exc
+
+    def _read_reference(self, cand: Candidate) -> list[tuple[int, dict]]:
         expected = REFERENCE_FILES[cand.path.stem]
+        size, limit = cand.path.stat().st_size, FILE_BYTES.value()
+        if size > limit:
+            raise Rejection(cand.rel, "too_large", f"文件有 {size:,} 字节，超过上限 {limit:,} 字节")
         text = cand.path.read_bytes().decode("utf-8-sig")
+        csv.field_size_limit(CELL_CHARS.value())
         reader = csv.reader(io.StringIO(text))
         header = [h.strip() for h in next(reader, [])]
         missing = [c for c in expected if c not in header]
@@ -607,7 +681,10 @@ class Loader:
         columns = [*expected, *(c for c in OPTIONAL_COLUMNS.get(cand.path.stem, ()) if c in header)]
         idx = [header.index(c) for c in columns]
         out = []
+        max_rows = SHEET_ROWS.value()
         for n, row in enumerate(reader, start=2):
+            if n > max_rows:
+                raise Rejection(cand.rel, "too_many_rows", f"超过 {max_rows:,} 行", row=n)
             if not any(x.strip() for x in row):
                 continue
             row += [""] * (len(header) - len(row))

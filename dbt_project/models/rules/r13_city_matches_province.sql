@@ -18,7 +18,7 @@ published as (
         units.parent_code
     from {{ ref('stg_published__province_figures') }} as p
     left join {{ ref('stg_reference__units') }} as units on p.area_code = units.unit_code
-    where p.metric is not null
+    where p.metric is not null and p.has_unknown_unit is not true  -- R01 reports those
 ),
 
 city_rows as (
