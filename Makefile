@@ -23,8 +23,14 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)
 	$(BIN)/zhaoshang run
 
+# the suite in two worker processes (pytest-xdist), a test file per worker at a time, so
+# that a module's shared build is made once; session builds are shared across the workers
+# (tests/README.md). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test: $(STAMP) lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
 # the report's browser test needs Debian's chromium and a CJK font (fonts-noto-cjk)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
@@ -37,12 +43,12 @@ browser:
 # the inner loop: parsing, units, periods, the sensor's logic, dbt's unit tests (every rule
 # on small fixtures); no test that builds the whole sample (marker `slow`). Under 2 minutes.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" --hypothesis-profile=fast
+	$(BIN)/python -m pytest $(XDIST) -m "not slow" --hypothesis-profile=fast
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+	$(BIN)/sqlfluff lint --processes 2 dbt_project/models dbt_project/macros dbt_project/tests
 
 dev: $(STAMP)
 	$(BIN)/zhaoshang prepare

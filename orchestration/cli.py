@@ -98,6 +98,7 @@ def run_pipeline(
     import uuid
 
     from . import runlock
+    from .history import record_run
 
     _env()
     run_id = str(uuid.uuid4())
@@ -109,7 +110,13 @@ def run_pipeline(
             wait=wait,
             say=lambda text: print(text, file=sys.stderr, flush=True),
         ):
-            return _run_locked(full_refresh, months, run_id)
+            started = time.perf_counter()
+            code = _run_locked(full_refresh, months, run_id)
+            outcome = {0: "published", EXIT_HELD: "held"}.get(code, "failed")
+            record_run(
+                settings().data_dir, run_id, time.perf_counter() - started, outcome, "zhaoshang run"
+            )
+            return code
     except runlock.RunLockBusy as busy:
         print(f"未运行：{busy}。稍后再试，或去掉 --no-wait 排队等待。", file=sys.stderr)
         return EXIT_BUSY

@@ -44,3 +44,12 @@ def deadline_day() -> int:
     if not day.isdigit() or not 1 <= int(day) <= 28:
         raise ValueError(f"ZS_SUBMISSION_DEADLINE_DAY must be a day from 1 to 28, not {day!r}")
     return int(day)
+
+
+def sensor_interval_seconds() -> int:
+    """Seconds between two looks of the sensor at the raw folder: ``ZS_SENSOR_INTERVAL_SECONDS``,
+    default 60 (the daemon evaluates it no more often than that)."""
+    value = os.environ.get("ZS_SENSOR_INTERVAL_SECONDS", "").strip() or "60"
+    if not value.isdigit() or int(value) < 5:
+        raise ValueError(f"ZS_SENSOR_INTERVAL_SECONDS must be 5 or more seconds, not {value!r}")
+    return int(value)

@@ -5,11 +5,14 @@ rule catalogue and the tests use them cheaply; ``assets/dbt.py`` wraps them for 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .config import DBT_PROJECT_DIR
@@ -39,31 +42,52 @@ def _newest_source_mtime(root: Path) -> float:
     return newest
 
 
+@contextmanager
+def _target_lock() -> Iterator[None]:
+    """The project's ``target/`` written by one process at a time (several processes load
+    the code location at once: the UI and a run, or the test suite's workers)."""
+    TARGET_DIR.mkdir(parents=True, exist_ok=True)
+    with (TARGET_DIR / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _stale() -> bool:
+    return not MANIFEST.exists() or MANIFEST.stat().st_mtime < _newest_source_mtime(DBT_PROJECT_DIR)
+
+
 def ensure_manifest(force: bool = False) -> Path:
     """Run ``dbt parse`` when the manifest is missing or older than any dbt project file."""
-    if (
-        force
-        or not MANIFEST.exists()
-        or MANIFEST.stat().st_mtime < _newest_source_mtime(DBT_PROJECT_DIR)
-    ):
-        result = subprocess.run(
-            [
-                dbt_executable(),
-                "--quiet",
-                "parse",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(TARGET_DIR),
-            ],
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"dbt parse failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
+    if not (force or _stale()):
+        return MANIFEST
+    with _target_lock():
+        if force or _stale():  # another process may have parsed it while this one waited
+            _parse()
     return MANIFEST
+
+
+def _parse() -> None:
+    """``dbt parse`` into the project's ``target/`` (the caller holds the lock)."""
+    result = subprocess.run(
+        [
+            dbt_executable(),
+            "--quiet",
+            "parse",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(TARGET_DIR),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt parse failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
 
 
 DOCS_CACHE = TARGET_DIR / "docs"
@@ -108,10 +132,12 @@ def dbt_docs_page(data_dir: Path) -> Path:
     if result.returncode != 0:
         shutil.rmtree(work, ignore_errors=True)
         raise RuntimeError(f"dbt docs failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
-    for old in DOCS_CACHE.glob("*.html") if DOCS_CACHE.exists() else []:
-        old.unlink()
-    DOCS_CACHE.mkdir(exist_ok=True)
-    os.replace(work / "static_index.html", page)
+    with _target_lock():
+        for old in DOCS_CACHE.glob("*.html") if DOCS_CACHE.exists() else []:
+            if old != page:
+                old.unlink(missing_ok=True)
+        DOCS_CACHE.mkdir(exist_ok=True)
+        os.replace(work / "static_index.html", page)
     shutil.rmtree(work, ignore_errors=True)
     return page
 

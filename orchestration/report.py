@@ -110,10 +110,13 @@ def _draw(specs: list[str]) -> list[str]:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
+            processes = min(count, len(specs))
             with ProcessPoolExecutor(
-                min(count, len(specs)), mp_context=multiprocessing.get_context("spawn")
+                processes, mp_context=multiprocessing.get_context("spawn")
             ) as pool:
-                return list(pool.map(_svg_text, specs))
+                svgs = list(pool.map(_svg_text, specs))
+            log.info("drew %d charts in %d worker processes", len(specs), processes)
+            return svgs
         except (BrokenProcessPool, OSError) as exc:
             log.warning("drawing charts in worker processes failed (%s); drawing them here", exc)
     return [_svg_text(spec) for spec in specs]

@@ -232,7 +232,7 @@ def test_a_form_set_aside_is_named_as_the_culprit(broken) -> None:
             "missing_submission",
         )
         assert (
-            "明细表被搁置：submissions/2023-11/宜良县/到位资金明细表.xlsx（not a readable xlsx"
+            "明细表被搁置：submissions/2023-11/宜良县/到位资金明细表.xlsx（不是可读的 .xlsx（zip）文件"
             in total["detail"]
         )
 

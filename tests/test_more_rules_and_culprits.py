@@ -15,6 +15,8 @@ from .conftest import Built, copy_sample, run_warehouse
 pytestmark = pytest.mark.slow  # builds the whole sample
 
 JUNE = "2023-06"
+# the months of the culprit build's breaks (one a month: culprits are judged month by month)
+SCALE_MONTH, MISSING_MONTH, PARK_MONTH = "2023-02", "2023-08", "2023-09"
 
 
 def _file(raw: Path, period: str, folder: str, kind: str) -> Path:
@@ -73,9 +75,10 @@ def targets(clean_build: Built) -> dict:
     )[0]
     assert old_file.endswith(".csv"), old_file
     (park_total,) = q(
-        "select sum(value) from staging.stg_forms__arrival_cells where period = '2023-06' "
+        "select sum(value) from staging.stg_forms__arrival_cells where period = ? "
         "and unit_code = '530181P01' and is_current_submission "
         "and metric = 'arrived_out_of_province' and measure = 'ytd'",
+        [PARK_MONTH],
         build=True,
     )[0]
     return {
@@ -233,13 +236,16 @@ def test_error_rules_hold_the_build(error_build: tuple[Built, str]) -> None:
 
 
 def _top_suspect(
-    built: Built, rule_id: str, metric: str | None = "arrived_out_of_province_ytd"
+    built: Built, rule_id: str, period: str, metric: str | None = "arrived_out_of_province_ytd"
 ) -> tuple:
-    """The failed city-level total of a rule (for one metric, or the only one that failed)."""
+    """The failed city-level total of a rule in a month (for one metric, or the only one
+    that failed)."""
     rows = [
         f
         for f in built.failures(rule_id)
-        if f["scope_code"] == "530100" and (metric is None or f["metric"] == metric)
+        if f["scope_code"] == "530100"
+        and f["period"] == period
+        and (metric is None or f["metric"] == metric)
     ]
     assert len(rows) == 1, rows
     return (
@@ -250,73 +256,80 @@ def _top_suspect(
     )
 
 
-def test_unit_scale_a_wan_yuan_figure_typed_as_yi_yuan(tmp_path: Path) -> None:
-    raw = copy_sample(tmp_path / "raw")
-    path = _file(raw, JUNE, "五华区", "明细")
-    project = next(
-        r[1]
-        for r in ss.rows(path)
-        if len(r) > 4 and r[1].startswith("KM") and float(r[4] or 0) > 0.5
-    )
-    ss.edit(
-        path, ss.row_with(project), 4, lambda v: round(v * 10000, 2)
-    )  # the 万元 figure in a 亿元 file
-    built = run_warehouse(raw, tmp_path / "data")
-    assert (JUNE, "530102") in _rows(built, "R16")
-    period, unit, cause, detail = _top_suspect(built, "R13")
-    assert (period, unit, cause) == (JUNE, "530102", "unit_scale")
-    assert "五华区" in detail and "差额的" in detail
-
-
-def test_double_count_a_transferred_project_reported_by_both_units(
-    tmp_path: Path, targets: dict
-) -> None:
-    moved, old_unit, _, new_name, old_name = targets["moved"]
-    raw = copy_sample(tmp_path / "raw")
-    new_file, old_file = raw / new_name, raw / old_name
-    row = next(r for r in ss.rows(new_file) if len(r) > 1 and r[1] == moved)
-    # every house style has the same columns; amounts (not 万美元) follow each file's unit
-    scale = _amount_unit(new_file) / _amount_unit(old_file)
-    row[3:7] = [f"{float(v or 0) * scale:g}" for v in row[3:7]]
-    ss.insert_csv_row(old_file, ["99", *row[1:]])
-    built = run_warehouse(raw, tmp_path / "data")
-    assert {(f["period"], f["unit_code"], f["project_code"]) for f in built.failures("R08")} == {
-        (JUNE, old_unit, moved)
-    }
-    period, unit, cause, _ = _top_suspect(built, "R13", metric=None)
-    assert (period, unit, cause) == (JUNE, old_unit, "double_count")
-
-
 def _amount_unit(path: Path) -> float:
     """亿元 per unit of a detail form's amount columns."""
     head = " ".join(" ".join(r) for r in ss.rows(path)[:4])
     return 1e-4 if "万元" in head else 1.0
 
 
-def test_double_count_a_park_added_on_top_of_its_host(tmp_path: Path, targets: dict) -> None:
-    raw = copy_sample(tmp_path / "raw")
-    summary = _file(raw, JUNE, "安宁市", "汇总")  # xlsx in 万元
+@pytest.fixture(scope="module")
+def culprit_build(tmp_path_factory: pytest.TempPathFactory, targets: dict) -> tuple[Built, str]:
+    """One defect a month behind a failed total: a 万元 figure typed in a 亿元 file
+    (SCALE_MONTH), a transferred project reported by both units (June), a unit that did not
+    report (MISSING_MONTH), a park added on top of its host (PARK_MONTH)."""
+    root = tmp_path_factory.mktemp("culprits")
+    raw = copy_sample(root / "raw")
+    path = _file(raw, SCALE_MONTH, "五华区", "明细")
+    scaled = next(
+        r[1]
+        for r in ss.rows(path)
+        if len(r) > 4 and r[1].startswith("KM") and float(r[4] or 0) > 0.5
+    )
+    ss.edit(
+        path, ss.row_with(scaled), 4, lambda v: round(v * 10000, 2)
+    )  # the 万元 figure in a 亿元 file
+    moved, _, _, new_name, old_name = targets["moved"]
+    new_file, old_file = raw / new_name, raw / old_name
+    row = next(r for r in ss.rows(new_file) if len(r) > 1 and r[1] == moved)
+    # every house style has the same columns; amounts (not 万美元) follow each file's unit
+    scale = _amount_unit(new_file) / _amount_unit(old_file)
+    row[3:7] = [f"{float(v or 0) * scale:g}" for v in row[3:7]]
+    ss.insert_csv_row(old_file, ["99", *row[1:]])
+    shutil.rmtree(raw / "submissions" / MISSING_MONTH / "富民县")
+    summary = _file(raw, PARK_MONTH, "安宁市", "汇总")  # xlsx in 万元
     ss.edit(
         summary,
         ss.row_with("省外产业到位资金"),
         3,
         lambda v: round(v + targets["park_total"] * 10000),
     )
-    built = run_warehouse(raw, tmp_path / "data")
-    assert (JUNE, "530181") in _rows(built, "R02")
-    period, unit, cause, detail = _top_suspect(built, "R12")
-    assert (period, unit, cause) == (JUNE, "530181", "double_count")
+    return run_warehouse(raw, root / "data"), scaled
+
+
+def test_unit_scale_a_wan_yuan_figure_typed_as_yi_yuan(culprit_build) -> None:
+    built, _ = culprit_build
+    assert (SCALE_MONTH, "530102") in _rows(built, "R16")
+    period, unit, cause, detail = _top_suspect(built, "R13", SCALE_MONTH)
+    assert (period, unit, cause) == (SCALE_MONTH, "530102", "unit_scale")
+    assert "五华区" in detail and "差额的" in detail
+
+
+def test_double_count_a_transferred_project_reported_by_both_units(
+    culprit_build, targets: dict
+) -> None:
+    built, _ = culprit_build
+    moved, old_unit, _, _, _ = targets["moved"]
+    assert {(f["period"], f["unit_code"], f["project_code"]) for f in built.failures("R08")} == {
+        (JUNE, old_unit, moved)
+    }
+    period, unit, cause, _ = _top_suspect(built, "R13", JUNE, metric=None)
+    assert (period, unit, cause) == (JUNE, old_unit, "double_count")
+
+
+def test_double_count_a_park_added_on_top_of_its_host(culprit_build) -> None:
+    built, _ = culprit_build
+    assert (PARK_MONTH, "530181") in _rows(built, "R02")
+    period, unit, cause, detail = _top_suspect(built, "R12", PARK_MONTH)
+    assert (period, unit, cause) == (PARK_MONTH, "530181", "double_count")
     assert "530181P01" in detail
 
 
-def test_missing_submission_a_unit_that_did_not_report(tmp_path: Path) -> None:
-    raw = copy_sample(tmp_path / "raw")
-    shutil.rmtree(raw / "submissions" / JUNE / "富民县")
-    built = run_warehouse(raw, tmp_path / "data")
-    assert _rows(built, "R11") == {(JUNE, "530124")}
+def test_missing_submission_a_unit_that_did_not_report(culprit_build) -> None:
+    built, _ = culprit_build
+    assert _rows(built, "R11") == {(MISSING_MONTH, "530124")}
     for rule_id in ("R12", "R13"):
-        period, unit, cause, _ = _top_suspect(built, rule_id)
-        assert (period, unit, cause) == (JUNE, "530124", "missing_submission"), rule_id
+        period, unit, cause, _ = _top_suspect(built, rule_id, MISSING_MONTH)
+        assert (period, unit, cause) == (MISSING_MONTH, "530124", "missing_submission"), rule_id
 
 
 def test_r11_names_a_missing_unit_only_once_its_deadline_has_passed(

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from expectations.catalogue import AUDIT_RUN
 from orchestration import runlock
 
 from . import spreadsheets as ss
@@ -189,9 +190,18 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
     log_lines = (data / "alerts" / "alerts.jsonl").read_text(encoding="utf-8").splitlines()
     assert any(json.loads(line)["rule_id"] == "R13" for line in log_lines)
 
-    # 3. the same data again: nothing new is sent
+    # 3. the same figures again, rebuilt and checked again (a file re-saved with other line
+    # endings: new bytes, so the run does not stop at "nothing changed"): the same failures,
+    # nothing new is sent
+    (held_audit,) = held.query(f"select {AUDIT_RUN} from audit.reconciliation_results")[0]  # noqa: S608 (constant)
+    resaved = raw / "submissions" / JUNE / "西山区" / "6月明细.csv"
+    resaved.write_bytes(resaved.read_bytes().replace(b"\r\n", b"\n"))
     again = run_warehouse(raw, data, home)
     assert again.exit_code == 3
+    (again_audit,) = again.query(f"select {AUDIT_RUN} from audit.reconciliation_results")[0]  # noqa: S608 (constant)
+    assert (
+        again_audit != held_audit
+    )  # the rules ran again: the alerts' de-duplication is what holds
     assert len(posts) == 4 and len(mails) == 1
 
     # 4. the clerk sends the corrected file: published again, recovery announced once

@@ -51,13 +51,20 @@ def test_a_chart_whose_data_did_not_change_is_not_drawn_again(tmp_path: Path) ->
 
 
 def test_many_new_charts_are_drawn_in_worker_processes_as_they_would_be_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     values = {f"城市{i}": float(i) for i in range(1, report.CHART_WORKERS_FROM + 1)}
     monkeypatch.setenv("ZS_LANDING_WORKERS", "2")
     in_workers = _pages(values)
-    draw_charts(in_workers, tmp_path / "workers")
+    with caplog.at_level("INFO", logger=report.__name__):
+        draw_charts(in_workers, tmp_path / "workers")
+    # the workers drew them: said only when the pool returned, never after a fallback here
+    said = [r.getMessage() for r in caplog.records if r.name == report.__name__]
+    assert said == [f"drew {len(values)} charts in 2 worker processes"]
+    caplog.clear()
     monkeypatch.setenv("ZS_LANDING_WORKERS", "1")
     here = _pages(values)
-    draw_charts(here, tmp_path / "here")
+    with caplog.at_level("INFO", logger=report.__name__):
+        draw_charts(here, tmp_path / "here")
+    assert not [r for r in caplog.records if r.name == report.__name__]  # drawn here
     assert [str(p["trend"]) for p in in_workers] == [str(p["trend"]) for p in here]

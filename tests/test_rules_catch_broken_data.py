@@ -1,5 +1,9 @@
 """Each implemented rule, on a copy of the sample broken the way clerks break it, fails
-with the right unit and period, and the run is held instead of published."""
+with the right unit and period, and the run is held instead of published.
+
+One build holds every break, each in a month of its own (the breaks are independent: a
+rule's failures and culprits are judged month by month), so each test reads its month.
+The build is a first build: nothing was ever published from its data folder."""
 
 from __future__ import annotations
 
@@ -8,20 +12,28 @@ from pathlib import Path
 import pytest
 
 from . import spreadsheets as ss
-from .conftest import run_warehouse
+from .conftest import Built, copy_sample, run_warehouse
 
 pytestmark = pytest.mark.slow  # builds the whole sample
 
-JUNE = "2023-06"
+# the month each break is in
+R02_MONTH, R03_MONTH, R04_MONTH, R07_MONTH, R12_MONTH, R13_MONTH = (
+    "2023-12",  # the last month: a doubled summary YTD breaks no later month's chain
+    "2023-03",
+    "2023-05",
+    "2023-07",
+    "2023-08",
+    "2023-10",
+)
 WUHUA, XISHAN = "530102", "530112"  # 五华区 sends xlsx in 亿元; 西山区 GBK CSV in 亿元
 
 
-def _form_a(raw: Path, folder: str, period: str = JUNE) -> Path:
+def _form_a(raw: Path, folder: str, period: str) -> Path:
     (path,) = [p for p in (raw / "submissions" / period / folder).iterdir() if "明细" in p.name]
     return path
 
 
-def _form_s(raw: Path, folder: str, period: str = JUNE) -> Path:
+def _form_s(raw: Path, folder: str, period: str) -> Path:
     (path,) = [p for p in (raw / "submissions" / period / folder).iterdir() if "汇总" in p.name]
     return path
 
@@ -52,74 +64,104 @@ def _held(built) -> None:
     )
 
 
-def test_r02_summary_that_disagrees_with_its_detail(broken_sample: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, dict]:
+    root = tmp_path_factory.mktemp("broken")
+    raw = copy_sample(root / "raw")
+    planted: dict[str, object] = {}
+    # R02: 五华区's summary says more than its detail
     ss.edit(
-        _form_s(broken_sample, "五华区"),
+        _form_s(raw, "五华区", R02_MONTH),
         ss.row_with("省外产业到位资金"),
         3,
         lambda v: round(v * 2 + 1, 2),
     )
-    built = run_warehouse(broken_sample, tmp_path / "data")
-    _held(built)
-    fails = built.failures("R02")
+    # R03: a month's figure of 西山区 that does not chain to its YTD
+    path = _form_a(raw, "西山区", R03_MONTH)
+    planted["r03"] = project = _project_with_money(path)
+    planted["r03_file"] = path.name
+    ss.edit(path, ss.row_with(project), 3, lambda v: round(v + 5, 2))
+    # R04: 五华区's YTD of a project goes down from the month before
+    before = _form_a(raw, "五华区", "2023-04")
+    planted["r04"] = project = _project_with_money(before, min_ytd=1.0)
+    ss.edit(_form_a(raw, "五华区", R04_MONTH), ss.row_with(project), 4, lambda v: 0.01)
+    # R07: 西山区 reports money for a project the register does not know
+    path = _form_a(raw, "西山区", R07_MONTH)
+    ss.edit(path, ss.row_with(_project_with_money(path)), 1, lambda v: "KM2099X001")
+    # R12: the city's summary is not the sum of its units'
+    ss.edit(
+        _form_s(raw, "昆明市", R12_MONTH),
+        ss.row_with("省外产业到位资金"),
+        3,
+        lambda v: round(v + 100, 2),
+    )
+    # R13: the province's figure for the city disagrees with the city's detail
+    path = raw / "published" / "province" / f"{R13_MONTH}.csv"
+    ss.edit(path, ss.row_with("昆明市", "省外产业到位资金"), 2, lambda v: f"{v + 50:.2f}")
+    return run_warehouse(raw, root / "data"), planted
+
+
+def _in(built: Built, rule_id: str, period: str) -> list[dict]:
+    return [f for f in built.failures(rule_id) if f["period"] == period]
+
+
+def test_the_broken_build_is_held_and_nothing_is_published(broken) -> None:
+    _held(broken[0])
+
+
+def test_r02_summary_that_disagrees_with_its_detail(broken) -> None:
+    built, _ = broken
+    fails = _in(built, "R02", R02_MONTH)
     assert [(f["period"], f["unit_code"], f["metric"]) for f in fails] == [
-        (JUNE, WUHUA, "arrived_out_of_province_ytd")
+        (R02_MONTH, WUHUA, "arrived_out_of_province_ytd")
     ]
     assert fails[0]["suspect_unit_code"] == WUHUA
     assert fails[0]["suspect_cause"] == "detail_summary_mismatch"
     assert "五华区" in fails[0]["detail"] and "主要指标汇总表" in fails[0]["detail"]
     # the city's summary no longer equals its units': the culprit is named, not only the gap
-    (total,) = built.failures("R12")
+    (total,) = _in(built, "R12", R02_MONTH)
     assert (total["period"], total["suspect_unit_code"], total["suspect_cause"]) == (
-        JUNE,
+        R02_MONTH,
         WUHUA,
         "detail_summary_mismatch",
     )
     assert "最可能的原因" in total["detail"]
 
 
-def test_r03_month_that_does_not_chain(broken_sample: Path, tmp_path: Path) -> None:
-    path = _form_a(broken_sample, "西山区")
-    project = _project_with_money(path)
-    ss.edit(path, ss.row_with(project), 3, lambda v: round(v + 5, 2))
-    built = run_warehouse(broken_sample, tmp_path / "data")
-    _held(built)
-    fails = built.failures("R03")
+def test_r03_month_that_does_not_chain(broken) -> None:
+    built, planted = broken
+    fails = _in(built, "R03", R03_MONTH)
     assert [(f["period"], f["unit_code"], f["project_code"]) for f in fails] == [
-        (JUNE, XISHAN, project)
+        (R03_MONTH, XISHAN, planted["r03"])
     ]
     assert fails[0]["suspect_cause"] == "ytd_break"
-    assert path.name in fails[0]["detail"]
+    assert planted["r03_file"] in fails[0]["detail"]
 
 
-def test_r04_ytd_that_goes_down(broken_sample: Path, tmp_path: Path) -> None:
-    may = _form_a(broken_sample, "五华区", "2023-05")
-    project = _project_with_money(may, min_ytd=1.0)
-    ss.edit(_form_a(broken_sample, "五华区"), ss.row_with(project), 4, lambda v: 0.01)
-    built = run_warehouse(broken_sample, tmp_path / "data")
-    _held(built)
-    fails = [f for f in built.failures("R04") if f["metric"] == "arrived_out_of_province_ytd"]
+def test_r04_ytd_that_goes_down(broken) -> None:
+    built, planted = broken
+    fails = [
+        f for f in _in(built, "R04", R04_MONTH) if f["metric"] == "arrived_out_of_province_ytd"
+    ]
     assert [(f["period"], f["unit_code"], f["project_code"]) for f in fails] == [
-        (JUNE, WUHUA, project)
+        (R04_MONTH, WUHUA, planted["r04"])
     ]
     assert float(fails[0]["actual_value"]) == 0.01
 
 
-def test_r07_project_not_in_register(broken_sample: Path, tmp_path: Path) -> None:
-    path = _form_a(broken_sample, "西山区")
-    project = _project_with_money(path)
-    ss.edit(path, ss.row_with(project), 1, lambda v: "KM2099X001")
-    built = run_warehouse(broken_sample, tmp_path / "data")
-    _held(built)
-    fails = built.failures("R07")
+def test_r07_project_not_in_register(broken) -> None:
+    built, _ = broken
+    fails = _in(built, "R07", R07_MONTH)
     assert [(f["period"], f["unit_code"], f["project_code"]) for f in fails] == [
-        (JUNE, XISHAN, "KM2099X001")
+        (R07_MONTH, XISHAN, "KM2099X001")
     ]
     assert fails[0]["suspect_cause"] == "not_in_register"
     # the city's detail total now falls short of the province's figure, and R13 says why
-    (total,) = [f for f in built.failures("R13") if f["metric"] == "arrived_out_of_province_ytd"]
+    (total,) = [
+        f for f in _in(built, "R13", R07_MONTH) if f["metric"] == "arrived_out_of_province_ytd"
+    ]
     assert (total["period"], total["suspect_unit_code"], total["suspect_cause"]) == (
-        JUNE,
+        R07_MONTH,
         XISHAN,
         "not_in_register",
     )
@@ -133,32 +175,20 @@ def test_r07_project_not_in_register(broken_sample: Path, tmp_path: Path) -> Non
     )
 
 
-def test_r12_city_summary_that_is_not_the_sum_of_its_units(
-    broken_sample: Path, tmp_path: Path
-) -> None:
-    ss.edit(
-        _form_s(broken_sample, "昆明市"),
-        ss.row_with("省外产业到位资金"),
-        3,
-        lambda v: round(v + 100, 2),
-    )
-    built = run_warehouse(broken_sample, tmp_path / "data")
-    _held(built)
-    fails = built.failures("R12")
+def test_r12_city_summary_that_is_not_the_sum_of_its_units(broken) -> None:
+    built, _ = broken
+    fails = _in(built, "R12", R12_MONTH)
     assert [(f["period"], f["scope_code"], f["metric"]) for f in fails] == [
-        (JUNE, "530100", "arrived_out_of_province_ytd")
+        (R12_MONTH, "530100", "arrived_out_of_province_ytd")
     ]
     assert float(fails[0]["difference"]) == 100.0
 
 
-def test_r13_city_that_disagrees_with_the_province(broken_sample: Path, tmp_path: Path) -> None:
-    path = broken_sample / "published" / "province" / f"{JUNE}.csv"
-    ss.edit(path, ss.row_with("昆明市", "省外产业到位资金"), 2, lambda v: f"{v + 50:.2f}")
-    built = run_warehouse(broken_sample, tmp_path / "data")
-    _held(built)
-    fails = built.failures("R13")
+def test_r13_city_that_disagrees_with_the_province(broken) -> None:
+    built, _ = broken
+    fails = _in(built, "R13", R13_MONTH)
     # the city no longer matches, and the province's total no longer adds up either
     assert sorted((f["period"], f["scope_code"], f["metric"]) for f in fails) == [
-        (JUNE, "530000", "arrived_out_of_province_ytd"),
-        (JUNE, "530100", "arrived_out_of_province_ytd"),
+        (R13_MONTH, "530000", "arrived_out_of_province_ytd"),
+        (R13_MONTH, "530100", "arrived_out_of_province_ytd"),
     ]

@@ -4,7 +4,8 @@ its REST API a database is registered, a dataset made on every table of the `mar
 chart-data queries run; after a rebuild and publish with a revised figure the same query
 returns the new figure, with no error and no restart.
 
-The virtualenv is made once into .cache/ (keyed by the lock file's hash) and reused; making it
+The virtualenv is made once into the tests' cache outside the clone (conftest.CACHE, keyed by
+the lock file's hash) and reused by later runs and fresh clones on the machine; making it
 takes about 70 s, starting Superset on an empty SQLite metadata database about 40 s.
 """
 
@@ -28,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from . import spreadsheets as ss
-from .conftest import CACHE, OFFLINE, REPO, Built, copy_build, run_warehouse
+from .conftest import CACHE, REPO, Built, cannot_install, copy_build, run_warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +67,7 @@ def superset_venv() -> Path:
         text=True,
     )
     if pip.returncode != 0:
-        pytest.skip(f"{OFFLINE}: cannot install Superset from {LOCK.name}: {pip.stderr[-300:]}")
+        cannot_install(f"Superset from {LOCK.name}: {pip.stderr[-300:]}")
     done.touch()
     return venv
 

@@ -9,12 +9,14 @@ the lock first; its run then finds it held by its own process.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import dagster as dg
 
 from .. import runlock
 from ..config import settings
+from ..history import record_run
 from ..publish import record_failed_run
 
 
@@ -28,6 +30,7 @@ class _OneRunAtATime(dg.Executor):
 
     def execute(self, plan_context, execution_plan) -> Iterator[dg.DagsterEvent]:
         failures: list[dg.DagsterEvent] = []
+        started = time.perf_counter()
         with runlock.hold(
             settings().data_dir,
             run_id=plan_context.run_id,
@@ -40,6 +43,13 @@ class _OneRunAtATime(dg.Executor):
                 yield event
         if failures:  # the run ends `failed`: recorded beside the published file, untouched
             record_failure(plan_context.run_id, failures)
+        record_run(
+            settings().data_dir,
+            plan_context.run_id,
+            time.perf_counter() - started,
+            "failed" if failures else "succeeded",
+            f"Dagster run of {plan_context.job_name}",
+        )
 
 
 def record_failure(run_id: str, failures: list[dg.DagsterEvent]) -> None:

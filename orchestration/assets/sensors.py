@@ -24,7 +24,7 @@ from dagster._core.storage.tags import (
 )
 
 from ..changes import ELSEWHERE, REFERENCE, changed_files, scan
-from ..constants import PERIODS_TAG, WAREHOUSE_JOB
+from ..constants import PERIODS_TAG, WAREHOUSE_JOB, sensor_interval_seconds
 from .dbt import monthly_models
 from .landing import landing_submissions
 
@@ -80,7 +80,7 @@ def run_requests(
 
 @dg.sensor(
     job_name=WAREHOUSE_JOB,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=sensor_interval_seconds(),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Materializes the months whose files under ZS_RAW_DIR are new or changed",
 )

@@ -19,14 +19,19 @@ class Limit:
     default: int
     meaning: str  # what is limited, in words, for the README and the messages
 
-    def value(self) -> int:
-        """The limit in force: the environment variable when set, else the default."""
+    def value(self) -> float:
+        """The limit in force: the environment variable when set, else the default (a whole
+        number; seconds may have decimals)."""
         text = os.environ.get(self.env, "").strip().replace("_", "")
         if not text:
             return self.default
-        if not text.isdigit() or int(text) <= 0:
-            raise ValueError(f"{self.env} must be a positive whole number, not {text!r}")
-        return int(text)
+        try:
+            number = float(text) if "." in text else int(text)
+        except ValueError:
+            number = 0
+        if number <= 0:
+            raise ValueError(f"{self.env} must be a positive number, not {text!r}")
+        return number
 
 
 FILE_BYTES = Limit("ZS_LIMIT_FILE_BYTES", 50 * 1024 * 1024, "bytes in one file")

@@ -38,7 +38,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .forms import Table, parse
-from .limits import READ_SECONDS, READER_MEMORY_MB
+from .limits import LIMITS, READ_SECONDS, READER_MEMORY_MB
 from .reading import COPY_THE_TABLE, Rejection, read_grids
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,12 @@ def _serve(conn, memory_mb: int) -> None:
             return
         if task is None:
             return
-        task_id, files = task
+        task_id, limits, files = task
+        for name, value in limits.items():  # the loader's limits now (workers outlive a load)
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         conn.send((task_id, [_as_message(read_table(Path(p), d)) for p, d in files]))
 
 
@@ -135,7 +140,8 @@ class _Worker:
     def send(self, task_id: int, indices: list[int], jobs: Sequence[tuple[Path, str]]) -> None:
         self.task = (task_id, indices)
         self.deadline = time.monotonic() + READ_SECONDS.value() * len(indices)
-        self.conn.send((task_id, [(str(jobs[i][0]), jobs[i][1]) for i in indices]))
+        limits = {limit.env: os.environ.get(limit.env) for limit in LIMITS}
+        self.conn.send((task_id, limits, [(str(jobs[i][0]), jobs[i][1]) for i in indices]))
 
     def receive(self) -> list | None:
         """The answer to the task sent, or None when the worker died on it."""
