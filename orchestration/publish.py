@@ -35,7 +35,6 @@ the step that failed — by the next publish.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -47,6 +46,7 @@ import duckdb
 
 from expectations.catalogue import AUDIT_RUN
 
+from . import jsonlines
 from .config import Settings, duckdb_config
 
 PUBLISH_STORAGE_VERSION = "v1.0.0"
@@ -84,17 +84,12 @@ def record_failed_run(data_dir: Path, run_id: str, step: str, reason: str) -> No
     }
     if any(r.get("dagster_run_id") == run_id for r in failed_runs(data_dir)):
         return  # recorded already (the executor of a run, then the command that ran it)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with (data_dir / FAILED_RUNS).open("a", encoding="utf-8") as log:
-        log.write(json.dumps(line, ensure_ascii=False) + "\n")
+    jsonlines.append(data_dir / FAILED_RUNS, line)
 
 
 def failed_runs(data_dir: Path) -> list[dict]:
     """The failed runs recorded since the last publish, oldest first."""
-    path = data_dir / FAILED_RUNS
-    if not path.exists():
-        return []
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return jsonlines.read(data_dir / FAILED_RUNS)
 
 
 @dataclass(frozen=True)

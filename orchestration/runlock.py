@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import jsonlines
+
 LOCK_NAME = "run.lock"
 LOG_NAME = "run.lock.log"
 
@@ -68,17 +70,12 @@ def _read(path: Path) -> Holder | None:
 
 def _history(path: Path, event: str, who: Holder, **extra: str) -> None:
     stamp = datetime.now(UTC).astimezone().isoformat(timespec="milliseconds")
-    line = {"at": stamp, "event": event, **who.__dict__, **extra}
-    with (path.parent / LOG_NAME).open("a", encoding="utf-8") as log:
-        log.write(json.dumps(line, ensure_ascii=False) + "\n")
+    jsonlines.append(path.parent / LOG_NAME, {"at": stamp, "event": event, **who.__dict__, **extra})
 
 
 def history(data_dir: Path) -> list[dict]:
     """Every taking and release of the data folder's lock, oldest first."""
-    path = data_dir / LOG_NAME
-    if not path.exists():
-        return []
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return jsonlines.read(data_dir / LOG_NAME)
 
 
 def holder(data_dir: Path) -> Holder | None:

@@ -200,14 +200,13 @@ def old_duckdb(version: str) -> Path:
 def pipeline_runs(root: Path) -> list[dict]:
     """Every pipeline run made under ``root`` (the data folders' run histories; a copied
     data folder carries its original's runs, counted once)."""
+    from orchestration import jsonlines
     from orchestration.history import HISTORY
 
     seen: dict[str, dict] = {}
     for path in root.rglob(HISTORY):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                run = json.loads(line)
-                seen.setdefault(run["run_id"], run)
+        for run in jsonlines.read(path):
+            seen.setdefault(run["run_id"], run)
     return list(seen.values())
 
 
