@@ -16,10 +16,12 @@ but the local Data Docs and dbt docs. Chinese text needs a CJK font on the reade
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -62,12 +64,20 @@ def _svg_text(spec_json: str) -> str:
     return svg[svg.index("<svg") :]
 
 
+@cache
+def _vl_convert_version() -> str:
+    return importlib.metadata.version("vl-convert-python")
+
+
 class Chart:
     """A chart to draw: its Vega-Lite spec until ``draw_charts`` replaces it with its SVG."""
 
     def __init__(self, spec: dict) -> None:
         self.spec_json = json.dumps(_full_spec(spec), ensure_ascii=False, sort_keys=True)
-        self.key = hashlib.sha256(self.spec_json.encode()).hexdigest()[:32]
+        # the drawing depends on the spec and on the vl-convert that draws it: after an
+        # upgrade, every chart is drawn again
+        drawn_by = f"vl-convert {_vl_convert_version()}\0"
+        self.key = hashlib.sha256((drawn_by + self.spec_json).encode()).hexdigest()[:32]
 
 
 def draw_charts(pages: list[dict], cache_dir: Path) -> None:

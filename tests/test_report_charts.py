@@ -68,3 +68,12 @@ def test_many_new_charts_are_drawn_in_worker_processes_as_they_would_be_here(
         draw_charts(here, tmp_path / "here")
     assert not [r for r in caplog.records if r.name == report.__name__]  # drawn here
     assert [str(p["trend"]) for p in in_workers] == [str(p["trend"]) for p in here]
+
+
+def test_a_chart_drawn_by_another_vl_convert_is_drawn_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache's key is the spec and the version of vl-convert that draws it."""
+    before = _trend("昆明市", 1.0).key
+    monkeypatch.setattr(report, "_vl_convert_version", lambda: "0.0.0-another")
+    assert _trend("昆明市", 1.0).key != before
