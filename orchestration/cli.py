@@ -191,15 +191,12 @@ def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str)
     result = execute(tags, selection, run_id=run_id)
     elapsed = time.perf_counter() - started
     if not result.success:
-        from .assets.executor import record_failure
+        from .assets.executor import describe_failure, record_failure
 
         failures = [e for e in result.all_events if e.is_step_failure]
         if failures:
             record_failure(run_id, failures)
-        steps = ", ".join(dict.fromkeys(e.step_key or "?" for e in failures)) or "?"
-        first = failures[0] if failures else None
-        error = getattr(first.event_specific_data, "error", None) if first else None
-        message = " ".join(error.message.split())[:300] if error and error.message else ""
+        steps, message = describe_failure(failures)
         print(
             f"运行失败（{steps}）：{message}。已发布的数据、Parquet 和报告均未改动。\n"
             f"run failed after {elapsed:.1f}s at {steps}; dbt's log of a failed step is kept under "

@@ -52,13 +52,18 @@ class _OneRunAtATime(dg.Executor):
         )
 
 
+def describe_failure(failures: list[dg.DagsterEvent]) -> tuple[str, str]:
+    """The failed steps of a run, and the first one's error on one line."""
+    steps = ", ".join(dict.fromkeys(e.step_key or "?" for e in failures)) or "?"
+    first = failures[0] if failures else None
+    error = getattr(first.event_specific_data, "error", None) if first else None
+    message = (error.message if error is not None else first.message if first else "") or ""
+    return steps, " ".join(message.split())[:300]
+
+
 def record_failure(run_id: str, failures: list[dg.DagsterEvent]) -> None:
     """A run's failed steps, recorded as the run's outcome (``publish.record_failed_run``)."""
-    first = failures[0]
-    error = getattr(first.event_specific_data, "error", None)
-    message = (error.message if error is not None else first.message or "").strip()
-    steps = ", ".join(dict.fromkeys(e.step_key or "?" for e in failures))
-    record_failed_run(settings().data_dir, run_id, steps, " ".join(message.split())[:300])
+    record_failed_run(settings().data_dir, run_id, *describe_failure(failures))
 
 
 @dg.executor(
