@@ -78,7 +78,10 @@ def execute(tags: dict[str, str], asset_selection=None, instance=None, run_id=No
 
 
 def run_pipeline(
-    full_refresh: bool = False, months: tuple[str, str] | None = None, wait: bool = True
+    full_refresh: bool = False,
+    months: tuple[str, str] | None = None,
+    wait: bool = True,
+    verbose: bool = False,
 ) -> int:
     """Materialize every asset and run every check, in this process; print where results are.
 
@@ -94,10 +97,13 @@ def run_pipeline(
 
     When no raw file, no code and no deadline changed since the last successful run
     (``changes.py``), nothing is rebuilt: it says so and reports that run's decision.
+
+    While it works, it shows its stages on standard error (``progress.py``): live on a
+    terminal, a line per stage elsewhere; ``verbose`` adds dbt's own log.
     """
     import uuid
 
-    from . import runlock
+    from . import progress, runlock
     from .history import record_run
 
     _env()
@@ -111,7 +117,8 @@ def run_pipeline(
             say=lambda text: print(text, file=sys.stderr, flush=True),
         ):
             started = time.perf_counter()
-            code = _run_locked(full_refresh, months, run_id)
+            with progress.showing(progress.Display(verbose=verbose)):
+                code = _run_locked(full_refresh, months, run_id)
             outcome = {0: "published", EXIT_HELD: "held"}.get(code, "failed")
             record_run(
                 settings().data_dir, run_id, time.perf_counter() - started, outcome, "zhaoshang run"
@@ -188,6 +195,9 @@ def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str)
         selection = [
             key for key in graph.materializable_asset_keys if graph.get(key).partitions_def is None
         ]
+    from . import dbt_runner
+
+    dbt_runner.start()  # dbt's process imports dbt while Dagster starts and files land
     result = execute(tags, selection, run_id=run_id)
     elapsed = time.perf_counter() - started
     if not result.success:
@@ -199,8 +209,8 @@ def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str)
         steps, message = describe_failure(failures)
         print(
             f"运行失败（{steps}）：{message}。已发布的数据、Parquet 和报告均未改动。\n"
-            f"run failed after {elapsed:.1f}s at {steps}; dbt's log of a failed step is kept under "
-            f"{settings().data_dir / 'build' / 'dbt'}. If a model's columns changed since the last "
+            f"run failed after {elapsed:.1f}s at {steps}; dbt's log: "
+            f"{settings().data_dir / 'logs' / 'dbt.log'}. If a model's columns changed since the last "
             "build, run `zhaoshang run --full-refresh` once.",
             file=sys.stderr,
         )
@@ -261,6 +271,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"when another run holds the data folder, exit with {EXIT_BUSY} instead of waiting",
     )
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show dbt's own log as it works (always written to $ZS_DATA_DIR/logs/dbt.log)",
+    )
     pub = sub.add_parser("publish", help="publish the current build")
     pub.add_argument("--force", action="store_true", help="publish even though error rules failed")
     pub.add_argument(
@@ -292,7 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "run":
-        return run_pipeline(full_refresh=args.full_refresh, wait=not args.no_wait)
+        return run_pipeline(
+            full_refresh=args.full_refresh, wait=not args.no_wait, verbose=args.verbose
+        )
     if args.command == "publish":
         if args.force and not args.reason:
             parser.error("--force needs --reason")

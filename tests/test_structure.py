@@ -100,30 +100,41 @@ def test_publish_force_without_a_reason_is_refused(capsys: pytest.CaptureFixture
     assert "--force needs --reason" in capsys.readouterr().err
 
 
-_DBT_STEP_IN_A_FRESH_PROCESS = """
-import sys
-import dagster_dbt.core.resource as resource
+_DBT_STEPS_IN_A_FRESH_PROCESS = """
+import os, signal, sys
+from pathlib import Path
+from orchestration import dbt_runner
 
-def refuse(argv, *args, **kwargs):
-    raise AssertionError(f"dagster-dbt ran {argv}")
+data = Path(sys.argv[1])
+ENV = {"DBT_INDIRECT_SELECTION": "buildable"}  # as the steps have it
+def build(select, key="run-a"):
+    args = ["build", "--no-write-json", "--select", select]
+    return [e["data"]["node_info"]["node_name"]
+            for e in dbt_runner.build(args, data_dir=data, key=key, env=ENV, label="t")]
 
-resource.check_output = refuse  # how dagster-dbt learns dbt's version: `dbt --version`
-from orchestration.assets.dbt import dbt_resource
-
-invocation = dbt_resource().cli(["ls", "--select", "dim_date", "--output", "name"])
-listed = [event.raw_event["info"]["msg"] for event in invocation.stream_raw_events()]
-invocation.wait()
-print("dim_date" in listed, "dbt.adapters.duckdb" in sys.modules)
+first = build("cell_problems")
+pid = dbt_runner._process.process.pid
+second = build("cell_problems")
+same = dbt_runner._process.process.pid == pid
+try:
+    build("stg_landing__files")  # its landing table does not exist: the model fails
+    failure = "no failure"
+except dbt_runner.DbtFailed as failed:
+    failure = str(failed)
+os.kill(dbt_runner._process.process.pid, signal.SIGKILL)  # dbt's process dies between steps
+third = build("cell_problems", key="run-b")
+print(repr((first, second, same, failure, third, "dbt.cli.main" in sys.modules)))
 """
 
 
-def test_a_dbt_step_starts_dbt_once_and_no_dbt_inside_dagster(tmp_path: Path) -> None:
-    """dagster-dbt's stock resource runs `dbt --version` in a subprocess and builds a DuckDB
-    adapter inside Dagster's process before every step (about 5 s a run) for row counts and
-    column metadata no asset asks for; the project's resource skips both
-    (``assets/dbt.py``, ``WarehouseDbtCli``). Fails if a dagster-dbt upgrade brings them back."""
+def test_dbt_runs_in_one_warm_process_that_reports_failures_and_is_replaced(
+    tmp_path: Path,
+) -> None:
+    """The steps of a run share one dbt process (``dbt_runner.py``): dbt imported once,
+    parsed once, never inside Dagster's own process; a failed model fails the step with its
+    name and the log's path; a dbt process that died is replaced by the next step."""
     result = subprocess.run(
-        [sys.executable, "-c", _DBT_STEP_IN_A_FRESH_PROCESS],
+        [sys.executable, "-c", _DBT_STEPS_IN_A_FRESH_PROCESS, str(tmp_path)],
         cwd=REPO,
         env={**os.environ, "ZS_DATA_DIR": str(tmp_path)},
         capture_output=True,
@@ -131,22 +142,15 @@ def test_a_dbt_step_starts_dbt_once_and_no_dbt_inside_dagster(tmp_path: Path) ->
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.split()[-2:] == ["True", "False"], result.stdout[-2000:]
-
-
-def test_the_dbt_version_dagster_dbt_is_told_is_the_one_that_runs() -> None:
-    """The version comes from the installed package, not from `dbt --version`: it must be
-    that of the dbt the steps run (the interpreter its script starts; without asking PyPI for
-    the latest release, as `dbt --version` does)."""
-    from orchestration.assets.dbt import dbt_resource
-    from orchestration.dbt_setup import dbt_executable
-
-    shebang = Path(dbt_executable()).read_text(encoding="utf-8").splitlines()[0]
-    assert shebang.startswith("#!"), shebang
-    runs = subprocess.run(
-        [shebang[2:].strip(), "-c", "import dbt.version; print(dbt.version.__version__)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert str(dbt_resource()._cli_version) == runs
+    first, second, same, failure, third, dbt_here = ast.literal_eval(
+        result.stdout.strip().splitlines()[-1]
+    )
+    # the seed and its tests, each reported as it finished
+    assert "cell_problems" in first and len(first) > 1 and sorted(first) == sorted(second)
+    assert same, "the second step started another dbt process"
+    assert "stg_landing__files" in failure and str(tmp_path / "logs" / "dbt.log") in failure
+    assert (tmp_path / "logs" / "dbt.log").exists()
+    assert sorted(third) == sorted(first)
+    assert not dbt_here, "dbt was imported into the run's own process"
+    # what dbt leaves in the data folder: its kept parse, and no step's folder
+    assert [p.name for p in (tmp_path / "build" / "dbt").iterdir()] == ["partial_parse.msgpack"]

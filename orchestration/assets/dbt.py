@@ -14,28 +14,29 @@ Asset keys are dbt-dagster's defaults (``<schema>/<model>``; a source's from its
 second landing asset of the bookkeeping tables.
 """
 
-import importlib.metadata
-import os
-import shutil
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from functools import cached_property
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
-    DbtCliResource,
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.asset_utils import (
+    DAGSTER_DBT_EXCLUDE_METADATA_KEY,
+    DAGSTER_DBT_SELECT_METADATA_KEY,
+    DAGSTER_DBT_SELECTOR_METADATA_KEY,
+    get_manifest_and_translator_from_dbt_assets,
+    get_subset_selection_for_context,
+)
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
-from .. import prewarm
+from .. import dbt_runner, prewarm
 from ..config import DBT_PROJECT_DIR, settings
 from ..constants import FULL_REFRESH_TAG
-from ..dbt_setup import TARGET_DIR, dbt_build_args, dbt_env, dbt_executable, ensure_manifest
+from ..dbt_setup import TARGET_DIR, dbt_build_args, dbt_env, ensure_manifest
 from .partitions import MONTHLY
 
 MONTHLY_MODELS = "tag:monthly"
@@ -49,38 +50,59 @@ ensure_manifest()
 # at is built (and before the fact is, on a first build); "buildable" runs a test in the
 # step where all its parents are built or upstream (the fact names its dimensions with
 # `depends_on` for this).
-os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
+INDIRECT_SELECTION = "buildable"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 assert dbt_project.manifest_path == TARGET_DIR / "manifest.json"
 
 
-class WarehouseDbtCli(DbtCliResource):
-    """dagster-dbt's CLI resource without two costs it adds to every run, for things this
-    project does not use (about 5 s a run, measured at every tier):
+class InProcessDbt(dg.ConfigurableResource):
+    """dbt run inside the step's process (``orchestration/dbt_runner.py``), not as a dbt
+    process per step as dagster-dbt's ``DbtCliResource`` does: dbt is imported once per
+    process and parsed once per run, about 4 s less a run. dagster-dbt still maps the
+    project to assets, chooses what a subset of them selects, and turns dbt's result events
+    into Dagster's (materializations, asset checks)."""
 
-    - it learns dbt's version by running ``dbt --version`` (2.6 s): the dbt it runs is the
-      one installed beside this Python (``dbt_setup.dbt_executable``), so the version is read
-      from the installed package instead;
-    - before each step it builds a dbt adapter inside Dagster's own process (importing dbt,
-      loading its macros: about 3 s for the first step). dagster-dbt uses it only to fetch
-      row counts and column metadata (``fetch_row_counts``, ``fetch_column_metadata``), which
-      no asset here asks for; without it, Dagster's process never opens the build file
-      while dbt writes it.
-    """
+    def build(
+        self, context: dg.AssetExecutionContext, args: list[str], env: dict[str, str]
+    ) -> Iterator[Any]:
+        manifest, dagster_translator, project = get_manifest_and_translator_from_dbt_assets(
+            [context.assets_def]
+        )
+        tags = context.op.tags
+        selection, indirect = get_subset_selection_for_context(
+            context=context,
+            manifest=manifest,
+            select=tags.get(DAGSTER_DBT_SELECT_METADATA_KEY),
+            exclude=tags.get(DAGSTER_DBT_EXCLUDE_METADATA_KEY),
+            selector=tags.get(DAGSTER_DBT_SELECTOR_METADATA_KEY),
+            dagster_dbt_translator=dagster_translator,
+            current_dbt_indirect_selection_env=INDIRECT_SELECTION,
+        )
+        env = {**env, "DBT_INDIRECT_SELECTION": indirect or INDIRECT_SELECTION}
+        data_dir = settings().data_dir
+        label = "models by month" if context.assets_def.partitions_def else "models"
+        prewarm.start()  # the reconciliation's and the report's imports, while dbt works
+        nodes = 0
+        for raw in dbt_runner.build(
+            [*args, *selection], data_dir=data_dir, key=context.run_id, env=env, label=label
+        ):
+            nodes += 1
+            yield from DbtCoreCliEventMessage(
+                raw_event=raw, event_history_metadata={}
+            ).to_default_asset_events(
+                manifest=manifest,
+                dagster_dbt_translator=dagster_translator,
+                context=context,
+                project=project,
+            )
+        context.log.info(
+            f"dbt built {nodes} nodes in this process; its log: {dbt_runner.log_dir(data_dir)}"
+        )
 
-    @cached_property
-    def _cli_version(self):
-        from packaging import version
 
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
-        return None
-
-
-def dbt_resource() -> DbtCliResource:
-    return WarehouseDbtCli(project_dir=dbt_project, dbt_executable=dbt_executable())
+def dbt_resource() -> InProcessDbt:
+    return InProcessDbt()
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -124,9 +146,9 @@ def _full_refresh(context: dg.AssetExecutionContext) -> bool:
     exclude=MONTHLY_MODELS,
     name="warehouse_models",
 )
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def warehouse_models(context: dg.AssetExecutionContext, dbt: InProcessDbt):
     args = dbt_build_args(full_refresh=_full_refresh(context))
-    yield from _build(dbt, args, context, dbt_env(run_id=context.run_id[:12]))
+    yield from dbt.build(context, args, dbt_env(run_id=context.run_id[:12]))
 
 
 @dbt_assets(
@@ -138,55 +160,10 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     backfill_policy=dg.BackfillPolicy.single_run(),
     name="monthly_models",
 )
-def monthly_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def monthly_models(context: dg.AssetExecutionContext, dbt: InProcessDbt):
     window = (context.partition_key_range.start, context.partition_key_range.end)
     args = dbt_build_args(full_refresh=_full_refresh(context))
-    yield from _build(dbt, args, context, dbt_env(run_id=context.run_id[:12], months=window))
-
-
-def _build(
-    dbt: DbtCliResource,
-    args: list[str],
-    context: dg.AssetExecutionContext,
-    env: dict[str, str],
-):
-    """One dbt invocation, in its own folder under ``$ZS_DATA_DIR/build/dbt/`` (manifest, run
-    results, logs: several MB), removed when it succeeds, so that scheduled runs do not pile
-    them up (a failed one's stays, to look into). dbt's parse is kept beside them
-    (``partial_parse.msgpack``): the next invocation on this data folder reparses only what
-    changed, about 4 s less a step (dbt_setup.dbt_env)."""
-    folder = settings().data_dir / "build" / "dbt"
-    kept = folder / "partial_parse.msgpack"
-    target = (
-        folder
-        / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
-    )
-    target.mkdir(parents=True)
-    if kept.exists():
-        shutil.copy(kept, target / kept.name)
-    prewarm.start()  # the reconciliation's and the report's imports, while dbt works
-    with _environment(env):  # dagster-dbt hands dbt this process's environment
-        invocation = dbt.cli(args, context=context, target_path=target)
-    yield from invocation.stream()
-    if (target / kept.name).exists():
-        os.replace(target / kept.name, kept)
-    shutil.rmtree(target, ignore_errors=True)
-
-
-@contextmanager
-def _environment(extra: dict[str, str]) -> Iterator[None]:
-    """``os.environ`` with ``extra`` (and without the other ``ZS_DBT_`` variables) while dbt's
-    process is started."""
-    saved = {k: v for k, v in os.environ.items() if k.startswith("ZS_DBT_")}
-    for name in saved:
-        del os.environ[name]
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        for name in extra:
-            os.environ.pop(name, None)
-        os.environ.update(saved)
+    yield from dbt.build(context, args, dbt_env(run_id=context.run_id[:12], months=window))
 
 
 def model_key(name: str) -> dg.AssetKey:

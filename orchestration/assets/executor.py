@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from .. import runlock
+from .. import dbt_runner, runlock
 from ..config import settings
 from ..history import record_run
 from ..publish import record_failed_run
@@ -31,6 +31,7 @@ class _OneRunAtATime(dg.Executor):
     def execute(self, plan_context, execution_plan) -> Iterator[dg.DagsterEvent]:
         failures: list[dg.DagsterEvent] = []
         started = time.perf_counter()
+        dbt_runner.start()  # dbt's process imports dbt while the first steps run
         with runlock.hold(
             settings().data_dir,
             run_id=plan_context.run_id,

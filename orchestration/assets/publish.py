@@ -6,6 +6,7 @@ failed; it also looks for a failed step of its own run before it publishes anyth
 
 import dagster as dg
 
+from .. import progress
 from ..publish import publish
 from ..resources import WarehouseResource
 from .alerts import ALERTS_KEY
@@ -31,7 +32,9 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     failed = failed_steps(context)
     if failed:  # never publish what this run did not build and check
         raise dg.Failure(f"not published: step {', '.join(failed)} failed in this run")
-    decision = publish(warehouse.settings, dagster_run_id=context.run_id)
+    with progress.current().stage("publish") as stage:
+        decision = publish(warehouse.settings, dagster_run_id=context.run_id)
+        stage.note = decision.decision
     if not decision.published:
         context.log.warning(f"held: {decision.reason}")
     return dg.MaterializeResult(

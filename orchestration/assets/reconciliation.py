@@ -7,6 +7,7 @@ import dagster as dg
 from expectations.catalogue import load_rules
 from expectations.runner import run_rules
 
+from .. import progress
 from ..publish import reconciliation_status
 from ..resources import WarehouseResource
 from .dbt import last_models, model_key
@@ -32,7 +33,11 @@ AUDIT_MODELS = ("reconciliation_results", "mart_data_quality")
 )
 def rule_runs(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings
-    run = run_rules(settings.build_path, RULES, docs_dir=settings.data_dir / "docs")
+    with progress.current().stage("rules", len(RULES), "rules") as stage:
+        run = run_rules(settings.build_path, RULES, docs_dir=settings.data_dir / "docs")
+        failed = sum(1 for o in run.outcomes if o.rows_failed)
+        stage.advance(len(run.outcomes) - failed)
+        stage.advance(failed, failed=True)
     return dg.MaterializeResult(
         metadata={
             "run_id": run.run_id or "",

@@ -3,6 +3,7 @@ and the data dictionary (dbt docs) it links to."""
 
 import dagster as dg
 
+from .. import progress
 from ..dbt_setup import write_dbt_docs
 from ..report import build_report
 from ..resources import WarehouseResource
@@ -31,5 +32,6 @@ def dbt_docs(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     "every number read from the published marts",
 )
 def monthly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    path = build_report(warehouse.settings)
+    with progress.current().stage("report"):
+        path = build_report(warehouse.settings)
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from .. import progress
 from ..periods import in_window, is_period
 from ..periods import window as accepted_window
 from .forms import FORM_A_VALUES, FORM_NAMES, Table
@@ -534,7 +535,12 @@ class Loader:
             reading = read_tables(
                 [(c.path, c.rel) for c, _, early in to_land if _is_read(c, early)]
             )
-            with closing(reading) as tables:
+            label = "landing reference data" if self.scope.reference else "landing submissions"
+            with (
+                closing(reading) as tables,
+                progress.current().stage(label, len(to_land), "files") as stage,
+            ):
+                stage.failed_word = "set aside"
                 for cand, sha, early in to_land:
                     try:
                         if isinstance(early, Rejection):
@@ -542,9 +548,12 @@ class Loader:
                         self._land(cand, sha, next(tables) if _is_read(cand, early) else None)
                     except Rejection as rej:
                         self._reject(rej, sha, cand)
+                        stage.failed += 1
+                    stage.advance()
                     if self.pending_rows + sum(map(len, self.batches.values())) >= BATCH_ROWS:
                         self._write_batches()
-            self._finish()
+                stage.note = f"{self.report.skipped:,} unchanged"
+                self._finish()
             self.con.execute("commit")
         except BaseException:
             self.con.execute("rollback")

@@ -1,0 +1,341 @@
+"""dbt, kept warm: one dbt process serves every step of a run (and every later run of the same
+process), through dbt's Python API (``dbtRunner``).
+
+dagster-dbt starts a dbt process per step: each paid dbt's start-up (importing dbt, its
+adapter, reading the parse: ≈ 2 s) and printed its log through a pipe. Here a spawned
+process (``_serve``) imports dbt once, parses the project once per run (``_parsed``: dbt's
+partial parse, kept in ``$ZS_DATA_DIR/build/dbt/partial_parse.msgpack``, re-reads only the
+files that changed) and runs each step's ``dbt build`` on that parse. It sends back dbt's
+result events as the nodes finish: the step turns them into Dagster events and the
+progress display counts them (``progress.py``). dbt stays in a process of its own, not in
+Dagster's: Dagster's handling of each event (≈ 190 a run) then costs no time of dbt's,
+and dbt's state (its event manager, its adapter, DuckDB's open database) stays out of the
+steps that follow.
+
+dbt writes its own log to ``$ZS_DATA_DIR/logs/dbt.log`` (rotated at 10 MB, five kept); the
+console shows it only with ``zhaoshang run --verbose`` (the file then gets every statement
+too: at that level the log costs a run seconds). One request at a time per process
+(``_LOCK``), which the data folder's run lock already makes true for runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from . import progress
+from .config import DBT_PROJECT_DIR
+from .dbt_setup import dbt_vars
+
+RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
+START_SECONDS = 120  # for the dbt process to import dbt and say it is ready
+_LOCK = threading.RLock()
+
+
+class DbtFailed(RuntimeError):
+    """A dbt invocation that did not succeed: its error lines, and where its log is."""
+
+
+def log_dir(data_dir: Path) -> Path:
+    return data_dir / "logs"
+
+
+# --- the dbt process ------------------------------------------------------------------------
+
+_parsed: dict[str, Any] = {}  # in the dbt process: "key" -> what was parsed, "manifest" -> it
+
+
+def _flags(target: Path, data_dir: Path, verbose: bool) -> list[str]:
+    return [
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(log_dir(data_dir)),
+        "--log-level",
+        "none",  # the console: the parent shows what it is sent
+        "--log-level-file",
+        "debug" if verbose else "info",
+        "--no-use-colors-file",
+    ]
+
+
+class _Events:
+    """dbt's events, seen from its threads: errors kept, results and counts sent on."""
+
+    def __init__(self, send, verbose: bool) -> None:
+        self.send = send
+        self.verbose = verbose
+        self.errors: list[str] = []
+        self.total_sent = False
+
+    def __call__(self, msg: Any) -> None:
+        info = msg.info
+        if info.level == "error" and info.msg:
+            self.errors.append(info.msg)
+        if self.verbose and info.level in ("info", "warn", "error") and info.msg:
+            self.send(("line", f"{info.ts.ToDatetime():%H:%M:%S}  {info.msg}"))
+        if info.name == "LogStartLine" and not self.total_sent:
+            self.total_sent = True
+            self.send(("total", msg.data.total))
+        if info.name in RESULT_EVENTS:
+            from dbt_common.events.functions import msg_to_dict
+
+            self.send(("event", msg_to_dict(msg)))
+
+
+def _invoke(args: list[str], manifest: Any, events: _Events):
+    from dbt.cli.main import dbtRunner
+
+    try:
+        return dbtRunner(manifest=manifest, callbacks=[events]).invoke(args)
+    finally:
+        _release_duckdb()
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open after an invocation, so that the
+    build file is free for the steps after dbt (and its memory is handed back)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.adapters.factory import reset_adapters
+
+    reset_adapters()
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
+def _failure(what: str, result: Any, events: _Events, data_dir: Path) -> str:
+    lines = list(dict.fromkeys(events.errors))[:5]
+    if result.exception is not None:
+        lines.append(f"{type(result.exception).__name__}: {result.exception}")
+    failed = [
+        f"{r.node.name}: {r.status}"
+        for r in getattr(result.result, "results", None) or []
+        if str(r.status) in ("error", "fail")
+    ]
+    if failed:
+        lines.append("failed: " + ", ".join(failed[:10]))
+    detail = "\n".join(lines) or "no error was reported"
+    return f"{what} failed:\n{detail}\n(dbt's log: {log_dir(data_dir) / 'dbt.log'})"
+
+
+def _manifest(data_dir: Path, key: str, events: _Events) -> tuple[Any, str | None]:
+    """The project parsed for a run (``key``), made once and shared by the run's steps: the
+    project's files may change between runs, not within one."""
+    wanted = (key, str(data_dir), json.dumps(dbt_vars()))
+    if _parsed.get("key") == wanted:
+        return _parsed["manifest"], None
+    folder = data_dir / "build" / "dbt"
+    kept = folder / "partial_parse.msgpack"
+    work = folder / f"parse-{uuid.uuid4().hex[:12]}"
+    work.mkdir(parents=True)
+    try:
+        if kept.exists():
+            shutil.copy(kept, work / kept.name)
+        args = [
+            "parse",
+            "--no-write-json",
+            "--vars",
+            json.dumps(dbt_vars()),
+            *_flags(work, data_dir, events.verbose),
+        ]
+        result = _invoke(args, None, events)
+        if not result.success:
+            return None, _failure("dbt parse", result, events, data_dir)
+        if (work / kept.name).exists():
+            os.replace(work / kept.name, kept)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _parsed.update(key=wanted, manifest=result.result)
+    return result.result, None
+
+
+def _build(request: dict, send) -> None:
+    data_dir = Path(request["data_dir"])
+    os.environ.clear()
+    os.environ.update(request["environ"])
+    events = _Events(send, request["verbose"])
+    manifest, failure = _manifest(data_dir, request["key"], events)
+    if failure:
+        send(("done", failure))
+        return
+    target = data_dir / "build" / "dbt" / f"{request['label']}-{uuid.uuid4().hex[:12]}"
+    target.mkdir(parents=True)
+    try:
+        args = [*request["args"], *_flags(target, data_dir, events.verbose)]
+        result = _invoke(args, manifest, events)
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    what = f"dbt build ({request['label']})"
+    send(("done", None if result.success else _failure(what, result, events, data_dir)))
+
+
+def _serve(conn) -> None:
+    """The dbt process: import dbt, then run each request sent, until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run decides when dbt stops
+    lock = threading.Lock()  # dbt's threads send events
+
+    def send(message: Any) -> None:
+        with lock:
+            conn.send(message)
+
+    import dbt.cli.main  # noqa: F401  (the import is what a warm process saves)
+
+    send("ready")
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        try:
+            _build(request, send)
+        except BaseException as exc:  # told to the run, which fails the step
+            send(("done", f"dbt failed: {type(exc).__name__}: {exc}"))
+
+
+# --- the run's side -------------------------------------------------------------------------
+
+
+class _Process:
+    def __init__(self) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child,), daemon=True, name="dbt")
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """dbt imported in the process (it says so once)."""
+        if self.ready:
+            return
+        if not self.conn.poll(START_SECONDS) or self._recv() != "ready":
+            self.stop()
+            raise DbtFailed(f"dbt's process did not start (exit {self.process.exitcode})")
+        self.ready = True
+
+    def _recv(self) -> Any:
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            return None
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+        self.conn.close()
+
+
+_process: _Process | None = None
+
+
+def _warm() -> _Process:
+    global _process
+    if _process is None or not _process.process.is_alive():
+        _process = _Process()
+    return _process
+
+
+def start() -> None:
+    """Start dbt's process now, without waiting for it: it imports dbt while this one
+    loads the run's definitions and lands the files."""
+    with _LOCK:
+        _warm()
+
+
+def stop() -> None:
+    global _process
+    with _LOCK:
+        if _process is not None:
+            _process.stop()
+            _process = None
+
+
+def _send(request: dict) -> _Process:
+    server = _warm()
+    server.wait_ready()
+    try:
+        server.conn.send(request)
+    except (OSError, ValueError):  # it has died since: a new one
+        stop()
+        server = _warm()
+        server.wait_ready()
+        server.conn.send(request)
+    return server
+
+
+def build(
+    args: list[str], *, data_dir: Path, key: str, env: dict[str, str], label: str
+) -> Iterator[dict[str, Any]]:
+    """dbt with ``args`` (``dbt_setup.dbt_build_args`` and a selection) in dbt's process,
+    parsed for the run ``key``: each finished node's result event (as dbt's JSON log has
+    it), as it finishes. Raises ``DbtFailed`` at the end when dbt did not succeed (a model
+    failed, an error-severity test failed, dbt itself failed, its process died)."""
+    display = progress.current()
+    request = {
+        "args": args,
+        "data_dir": str(data_dir),
+        "key": key,
+        "label": label,
+        "environ": {**os.environ, **env},
+        "verbose": display.verbose,
+    }
+    with _LOCK, display.stage(label, unit="nodes") as stage:
+        server = _send(request)
+        finished = False
+        heard = False  # anything back from dbt's process for this request
+        try:
+            while True:
+                message = server._recv()
+                if message is None and not heard:
+                    # the process had died before it took the request (killed while the
+                    # run did other work): a new one does it
+                    stop()
+                    server = _send(request)
+                    heard = True
+                    continue
+                heard = True
+                if message is None:
+                    server.process.join(5)
+                    raise DbtFailed(
+                        f"dbt's process ended during {label} (exit {server.process.exitcode}); "
+                        f"its log: {log_dir(data_dir) / 'dbt.log'}"
+                    )
+                kind, value = message
+                if kind == "event":
+                    stage.advance(failed=value["data"].get("status") in ("error", "fail"))
+                    yield value
+                elif kind == "total":
+                    stage.expect(value)
+                elif kind == "line":
+                    display.line(value)
+                elif kind == "done":
+                    finished = True
+                    if value:
+                        raise DbtFailed(value)
+                    return
+        finally:
+            if not finished:  # interrupted, or the process died: never reuse it
+                stop()
