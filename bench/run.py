@@ -7,13 +7,23 @@ invocation on one machine:
 2. **nothing changed** — the same command again;
 3. **one new month** — a warehouse built without the tier's last month (its forms and the
    province's figures), then the month arrives and `zhaoshang run` is timed;
-4. **floor** — `bench/floor.py`, a hand-written calamine + DuckDB pipeline over the same
+4. **one revised file** — then a clerk re-sends one form A of that last month (a remark
+   added to its first project) and `zhaoshang run` is timed again;
+5. **floor** — `bench/floor.py`, a hand-written calamine + DuckDB pipeline over the same
    form A files (the fact and the prefecture totals).
 
 Each step's wall time and peak RSS (the whole process tree, sampled from /proc every
-50 ms), the ratios to the full build and the floor, and the published file's size against
-the marts' own. The tier is generated once into `.cache/bench/<tier>/raw` (again when the
-generator changes). Usage: .venv/bin/python bench/run.py [S|M|L ...]
+50 ms), the ratios to the full build and the floor, the stages the command reported
+(``progress.py``: where a run's time went), and the published file's size against the
+marts' own. The tier is generated once into `.cache/bench/<tier>/raw` (again when the
+generator changes).
+
+``--baseline COMMIT`` times steps 3 and 4 on that commit's code as well, in the same
+invocation (a git worktree of it under `.cache/bench/code-<commit>`, run with this venv):
+the targets that are ratios to an earlier commit are measured against it on the same
+machine, at the same moment.
+
+Usage: .venv/bin/python bench/run.py [--baseline COMMIT] [S|M|L ...]
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+STAGE = re.compile(r"^  [a-z][a-z ]*: .*in \d+\.\ds$")
 CACHE = REPO / ".cache" / "bench"
 BIN = Path(sys.executable).parent
 
@@ -40,6 +52,7 @@ class Step:
     seconds: float
     peak_rss_mb: float
     exit_code: int
+    stages: list[str]
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -66,9 +79,14 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def measure(name: str, argv: list[str], env: dict[str, str]) -> Step:
+def measure(name: str, argv: list[str], env: dict[str, str], cwd: Path = REPO) -> Step:
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, cwd=REPO, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    stderr: list[str] = []
+    reader = threading.Thread(target=lambda: stderr.extend(proc.stderr), daemon=True)
+    reader.start()
     peak = 0
     done = threading.Event()
 
@@ -84,8 +102,15 @@ def measure(name: str, argv: list[str], env: dict[str, str]) -> Step:
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
-    step = Step(name, seconds, peak / 1024, code)
+    reader.join()
+    # the stages the command reported, one line each off a terminal (progress.py)
+    stages = [line.strip() for line in stderr if STAGE.match(line)]
+    step = Step(name, seconds, peak / 1024, code, stages)
     print(f"  {name:<16} {seconds:8.1f} s {step.peak_rss_mb:8.0f} MB  exit {code}", flush=True)
+    for line in stages:
+        print(f"      {line}", flush=True)
+    if code not in (0, 3):
+        print("".join(stderr[-40:]), flush=True)
     return step
 
 
@@ -140,6 +165,59 @@ def _restore(raw: Path, last: str) -> None:
         held.rename(raw / "published" / "province" / held.name.removeprefix("held-"))
 
 
+def revise_one_file(raw: Path) -> Path:
+    """A clerk re-sends one form A of the last month: a remark added to its first project
+    (a CSV when the month has one, else a workbook re-saved)."""
+    last = sorted(p.name for p in (raw / "submissions").iterdir())[-1]
+    month = raw / "submissions" / last
+    for path in sorted(month.rglob("*.csv")):
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
+        first = next((i for i, line in enumerate(lines) if line[:2] == "1,"), None)
+        if first is not None:
+            lines[first] = lines[first].rstrip("\r").rstrip(",") + ",更正"
+            path.write_text("\n".join(lines), encoding="utf-8-sig")
+            return path
+    import openpyxl
+
+    path = next(p for p in sorted(month.rglob("*.xlsx")) if "明细" in p.name)
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    sheet.cell(row=sheet.max_row, column=sheet.max_column + 1, value="更正")
+    book.save(path)
+    return path
+
+
+def code_at(commit: str) -> Path:
+    """A git worktree of ``commit`` (made once), to run that code with this venv."""
+    folder = CACHE / f"code-{commit}"
+    if not (folder / "orchestration").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(folder), commit], cwd=REPO, check=True
+        )
+    return folder
+
+
+def later_runs(tier: str, raw: Path, work: Path, code: Path, label: str) -> list[Step]:
+    """A new month, then one revised file, with the code in ``code``."""
+    command = [str(BIN / "python"), "-m", "orchestration.cli", "run"]
+    partial, last = _held_out(raw, work / f"raw-held{label}")
+    data = work / f"data-held{label}"
+    subprocess.run(
+        command,
+        env=_env(partial, data),
+        cwd=code,
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _restore(partial, last)
+    steps = [measure(f"new month {last}{label}", command, _env(partial, data), cwd=code)]
+    revise_one_file(partial)
+    steps.append(measure(f"revised file{label}", command, _env(partial, data), cwd=code))
+    return steps
+
+
 def _marts_mb(published: Path, scratch: Path) -> float:
     """The marts' own size: the marts schema alone, copied into a fresh file."""
     import duckdb
@@ -158,7 +236,7 @@ def _marts_mb(published: Path, scratch: Path) -> float:
     return scratch.stat().st_size / 1e6
 
 
-def bench(tier: str) -> list[Step]:
+def bench(tier: str, baseline: str | None = None) -> list[Step]:
     raw = tier_raw(tier)
     work = CACHE / tier / "work"
     shutil.rmtree(work, ignore_errors=True)
@@ -173,16 +251,9 @@ def bench(tier: str) -> list[Step]:
     published_mb = published.stat().st_size / 1e6 if published.exists() else float("nan")
     marts_mb = _marts_mb(published, work / "marts-only.duckdb") if published.exists() else 0
 
-    partial, last = _held_out(raw, work / "raw-held")
-    subprocess.run(
-        zhaoshang,
-        env=_env(partial, work / "data-held"),
-        cwd=REPO,
-        check=False,
-        stdout=subprocess.DEVNULL,
-    )
-    _restore(partial, last)
-    steps.append(measure(f"new month {last}", zhaoshang, _env(partial, work / "data-held")))
+    steps += later_runs(tier, raw, work, REPO, "")
+    if baseline:
+        steps += later_runs(tier, raw, work, code_at(baseline), f" on {baseline[:7]}")
 
     floor = [
         str(BIN / "python"),
@@ -214,9 +285,12 @@ def main(argv: list[str]) -> int:
         f"{platform.node()}: {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, DuckDB {duckdb.__version__}"
     )
+    baseline = None
+    if argv[:1] == ["--baseline"]:
+        baseline, argv = argv[1], argv[2:]
     failed = False
     for tier in argv or ["S", "M"]:
-        failed |= any(s.exit_code not in (0, 3) for s in bench(tier))
+        failed |= any(s.exit_code not in (0, 3) for s in bench(tier, baseline))
     return 1 if failed else 0
 
 

@@ -92,6 +92,8 @@ class _Events:
             from dbt_common.events.functions import msg_to_dict
 
             self.send(("event", msg_to_dict(msg)))
+        elif info.name == "LogNodeNoOpResult":  # an exposure: counted, nothing to report
+            self.send(("counted", None))
 
 
 def _invoke(args: list[str], manifest: Any, events: _Events):
@@ -327,6 +329,8 @@ def build(
                 if kind == "event":
                     stage.advance(failed=value["data"].get("status") in ("error", "fail"))
                     yield value
+                elif kind == "counted":
+                    stage.advance()
                 elif kind == "total":
                     stage.expect(value)
                 elif kind == "line":
