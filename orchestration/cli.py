@@ -197,7 +197,8 @@ def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str)
         ]
     from . import dbt_runner
 
-    dbt_runner.start()  # dbt's process imports dbt while Dagster starts and files land
+    # dbt's process imports dbt and parses the project while Dagster starts and files land
+    dbt_runner.start(settings().data_dir, run_id)
     result = execute(tags, selection, run_id=run_id)
     elapsed = time.perf_counter() - started
     if not result.success:

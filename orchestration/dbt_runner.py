@@ -203,6 +203,14 @@ def _serve(conn) -> None:
             return
         if request is None:
             return
+        if request.get("prepare"):  # parse now, quietly: a failure is met again by the step
+            try:
+                os.environ.clear()
+                os.environ.update(request["environ"])
+                _manifest(Path(request["data_dir"]), request["key"], _Events(lambda _: None, False))
+            except Exception:  # the step that needs the parse meets the error and reports it
+                pass
+            continue
         try:
             _build(request, send)
         except BaseException as exc:  # told to the run, which fails the step
@@ -260,11 +268,23 @@ def _warm() -> _Process:
     return _process
 
 
-def start() -> None:
+def start(data_dir: Path | None = None, key: str | None = None) -> None:
     """Start dbt's process now, without waiting for it: it imports dbt while this one
-    loads the run's definitions and lands the files."""
+    loads the run's definitions and lands the files; given the run (``data_dir``, ``key``),
+    it parses the project for it meanwhile too."""
     with _LOCK:
-        _warm()
+        server = _warm()
+        if data_dir is not None and key is not None:
+            request = {
+                "prepare": True,
+                "data_dir": str(data_dir),
+                "key": key,
+                "environ": dict(os.environ),
+            }
+            try:
+                server.conn.send(request)
+            except (OSError, ValueError):  # the step starts another process
+                pass
 
 
 def stop() -> None:

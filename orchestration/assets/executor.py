@@ -31,7 +31,8 @@ class _OneRunAtATime(dg.Executor):
     def execute(self, plan_context, execution_plan) -> Iterator[dg.DagsterEvent]:
         failures: list[dg.DagsterEvent] = []
         started = time.perf_counter()
-        dbt_runner.start()  # dbt's process imports dbt while the first steps run
+        # dbt's process imports dbt and parses the project while the first steps run
+        dbt_runner.start(settings().data_dir, plan_context.run_id)
         with runlock.hold(
             settings().data_dir,
             run_id=plan_context.run_id,
