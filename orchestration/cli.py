@@ -376,6 +376,10 @@ def entry() -> None:
     sys.stderr.flush()
     from multiprocessing import util
 
+    from . import dbt_runner
+
+    dbt_runner.stop()  # dbt's process, told to end (its exit waits for nothing)
+
     util._exit_function()  # release multiprocessing's resources, as a normal exit would
     os._exit(code)
 

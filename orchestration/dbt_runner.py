@@ -20,6 +20,7 @@ too: at that level the log costs a run seconds). One request at a time per proce
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -67,6 +68,7 @@ def _flags(target: Path, data_dir: Path, verbose: bool) -> list[str]:
         "--log-level-file",
         "debug" if verbose else "info",
         "--no-use-colors-file",
+        "--no-use-colors",  # the lines it sends: the console's, without colour codes
     ]
 
 
@@ -187,6 +189,10 @@ def _build(request: dict, send) -> None:
 def _serve(conn) -> None:
     """The dbt process: import dbt, then run each request sent, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run decides when dbt stops
+    # ... and can stop it: a SIGTERM ignored by whoever started the run (a test runner, a
+    # service manager) would otherwise be ignored here too, and the run's exit, which
+    # terminates and then waits for its daemonic processes, would wait for ever
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     lock = threading.Lock()  # dbt's threads send events
 
     def send(message: Any) -> None:
@@ -264,6 +270,8 @@ _process: _Process | None = None
 def _warm() -> _Process:
     global _process
     if _process is None or not _process.process.is_alive():
+        if _process is None:
+            atexit.register(stop)  # asked to end, not only terminated, at this one's exit
         _process = _Process()
     return _process
 

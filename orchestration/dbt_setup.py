@@ -22,7 +22,15 @@ from .periods import is_period, today
 TARGET_DIR = DBT_PROJECT_DIR / "target"
 MANIFEST = TARGET_DIR / "manifest.json"
 
-_SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
+_SOURCES = (
+    "models",
+    "macros",
+    "materializations",
+    "seeds",
+    "tests",
+    "dbt_project.yml",
+    "profiles.yml",
+)
 
 
 def dbt_executable() -> str:

@@ -6,9 +6,10 @@ one-line summary when the stage ends. Elsewhere (CI, cron, a pipe, a file): only
 summary, one line per stage. ``zhaoshang run --verbose`` shows dbt's own log as well, line
 by line; it is always written to ``$ZS_DATA_DIR/logs/dbt.log``.
 
-The command line installs a display for the length of a run (``showing``); the assets and
-the loader report to ``current()``, which does nothing when no display is installed (a run
-launched from Dagster's UI, the sensor or the schedule: those steps log to Dagster).
+The command line installs a display for the length of a run (``showing``), and so does the
+executor of a run launched from Dagster's UI, the sensor or the schedule, on Dagster's log
+(``LogLines``: a line per stage); the assets and the loader report to ``current()``, which
+does nothing when no display is installed.
 Reports may come from several threads (dbt's): the display takes a lock.
 """
 
@@ -149,6 +150,29 @@ class _Nothing:
 
     def detail(self, text: str) -> None:
         pass
+
+
+class LogLines:
+    """A text stream that hands each complete line to ``log`` (a Dagster run's log: a run
+    launched from the UI, the sensor or the schedule shows its stages there)."""
+
+    def __init__(self, log) -> None:
+        self.log = log
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            if line.strip():
+                self.log(line.strip())
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
 
 
 _current: Display | _Nothing = _Nothing()

@@ -312,8 +312,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         import sys
         from multiprocessing import util
 
+        from orchestration import dbt_runner
+
         sys.stdout.flush()
         sys.stderr.flush()
+        dbt_runner.stop()  # the warm dbt process of this worker, told to end
         util._exit_function()  # release dbt's semaphores as a normal exit would
         os._exit(_EXIT_STATUS[-1])
 

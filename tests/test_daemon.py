@@ -104,6 +104,11 @@ def test_a_new_month_dropped_into_raw_materializes_that_month_only(tmp_path: Pat
             assert {p for k, p in done if p is not None} == {"2023-12"}
             assert (dg.AssetKey(["landing", "reference"]), None) not in done
             assert instance.get_materialized_partitions(FACT) >= {"2022-01", "2023-11", "2023-12"}
+            # its stages, a line each in the run's log (progress.py), as `zhaoshang run` shows
+            said = [entry.user_message for entry in instance.all_logs(second.run_id)]
+            for stage in ("landing submissions: ", "models by month: ", "rules: 16/16"):
+                assert any(line.startswith(stage) for line in said), (stage, said[-30:])
+            assert any(line.startswith("publish: published") for line in said), said[-30:]
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait(timeout=60)

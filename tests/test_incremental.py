@@ -152,3 +152,47 @@ def test_a_revised_earlier_month_and_a_new_month_equal_a_full_rebuild(tmp_path: 
     assert _every_check(incremental) == _every_check(full)
     assert marts_fingerprint(incremental.build) == marts_fingerprint(full.build)
     assert _april_month(incremental, project) == [april]
+
+
+def test_a_table_built_by_month_whose_columns_changed_fails_the_run_and_says_what_to_do(
+    clean_build: Built, tmp_path: Path
+) -> None:
+    """The models built by month are appended to directly (``dbt_project/materializations/
+    incremental.sql``), after the table's columns are compared with the model's, names and
+    types (on_schema_change fail): a table that no longer matches fails the run, naming it and
+    the command that mends it, and that command does."""
+    import duckdb
+
+    from .conftest import copy_build
+
+    raw, data = copy_build(clean_build, tmp_path)
+    build = data / "build" / "warehouse.duckdb"
+    with duckdb.connect(str(build)) as con:
+        # only a type differs: the check compares types too, not only names
+        con.execute("alter table marts.mart_monthly_bulletin alter column period_date type varchar")
+    last = sorted(p.name for p in (raw / "submissions").iterdir())[-1]
+    resent = next(sorted((raw / "submissions" / last).rglob("*明细.csv")).__iter__())
+    resent.write_bytes(resent.read_bytes().replace(b"\r\n", b"\n") + b"\n")
+
+    log = data / "logs" / "dbt.log"
+    logged = log.stat().st_size
+    assert run_warehouse(raw, data).exit_code == 1
+    with log.open(encoding="utf-8") as dbt_log:
+        dbt_log.seek(logged)
+        said = dbt_log.read()
+    assert 'The columns of "warehouse"."marts"."mart_monthly_bulletin" differ' in said
+    assert "period_date varchar" in said and "period_date date" in said
+    assert "zhaoshang run --full-refresh" in said
+
+    with pointing_at(raw, data):
+        from orchestration.cli import run_pipeline
+
+        assert run_pipeline(full_refresh=True) == 0
+    with duckdb.connect(str(build), read_only=True) as con:
+        columns = dict(
+            con.execute(
+                "select table_name || '.' || column_name, data_type from information_schema.columns "
+                "where table_schema = 'marts'"
+            ).fetchall()
+        )
+    assert columns["mart_monthly_bulletin.period_date"] == "DATE"

@@ -203,6 +203,13 @@ def test_held_run_keeps_previous_marts_alerts_once_and_recovers(
         again_audit != held_audit
     )  # the rules ran again: the alerts' de-duplication is what holds
     assert len(posts) == 4 and len(mails) == 1
+    # and again with nothing changed at all: nothing rebuilt, the held decision reported
+    # again (exit 3), nothing sent
+    unchanged = run_warehouse(raw, data, home)
+    assert unchanged.exit_code == 3
+    (unchanged_audit,) = unchanged.query(f"select {AUDIT_RUN} from audit.reconciliation_results")[0]  # noqa: S608 (constant)
+    assert unchanged_audit == again_audit
+    assert len(posts) == 4 and len(mails) == 1
 
     # 4. the clerk sends the corrected file: published again, recovery announced once
     path.write_bytes(original)

@@ -192,3 +192,31 @@ def test_r13_city_that_disagrees_with_the_province(broken) -> None:
         (R13_MONTH, "530000", "arrived_out_of_province_ytd"),
         (R13_MONTH, "530100", "arrived_out_of_province_ytd"),
     ]
+
+
+def test_every_failure_of_the_broken_build_is_a_planted_break_or_its_consequence(broken) -> None:
+    """The whole map of failures, rule by rule: nothing fails that no break explains (each
+    test above reads its rule in its break's month; this one reads every month)."""
+    built = broken[0]
+    wuhua, xishan, city, province = WUHUA, XISHAN, "530100", "530000"
+    found = {
+        rule: sorted({(f["period"], f.get("unit_code") or f.get("scope_code")) for f in fails})
+        for rule in (f"R{n:02d}" for n in range(1, 17))
+        if (fails := built.failures(rule))
+    }
+    assert found == {
+        # planted in December; May: R04's YTD of 0.01 makes 五华区's detail disagree with its summary
+        "R02": [(R04_MONTH, wuhua), (R02_MONTH, wuhua)],
+        # planted in March; May and June: R04's YTD goes down, then up again; August: the
+        # project R07 renamed in July has no July to chain from
+        "R03": [(R03_MONTH, xishan), (R04_MONTH, wuhua), ("2023-06", wuhua), ("2023-08", xishan)],
+        "R04": [(R04_MONTH, wuhua)],
+        # the rates recomputed from the city's summary (R12's August) and 五华区's (R02's December)
+        "R06": [(R12_MONTH, city), (R02_MONTH, wuhua)],
+        "R07": [(R07_MONTH, xishan)],
+        # planted in August; December: R02's summary is one of the city's units'
+        "R12": [(R12_MONTH, city), (R02_MONTH, city)],
+        # planted in October (province and city); May and July: R04's and R07's changes of the
+        # city's detail, against the province's unchanged figures
+        "R13": [(R04_MONTH, city), (R07_MONTH, city), (R13_MONTH, province), (R13_MONTH, city)],
+    }

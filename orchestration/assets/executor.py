@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from .. import dbt_runner, runlock
+from .. import dbt_runner, progress, runlock
 from ..config import settings
 from ..history import record_run
 from ..publish import record_failed_run
@@ -39,10 +39,13 @@ class _OneRunAtATime(dg.Executor):
             command=f"Dagster run of {plan_context.job_name}",
             say=plan_context.log.warning,
         ):
-            for event in self._inner.execute(plan_context, execution_plan):
-                if event.is_step_failure:
-                    failures.append(event)
-                yield event
+            # a line per stage in the run's log (progress.py), as `zhaoshang run` shows them
+            display = progress.Display(progress.LogLines(plan_context.log.info), live=False)
+            with progress.showing(display):
+                for event in self._inner.execute(plan_context, execution_plan):
+                    if event.is_step_failure:
+                        failures.append(event)
+                    yield event
         if failures:  # the run ends `failed`: recorded beside the published file, untouched
             record_failure(plan_context.run_id, failures)
         record_run(
@@ -59,6 +62,8 @@ def describe_failure(failures: list[dg.DagsterEvent]) -> tuple[str, str]:
     steps = ", ".join(dict.fromkeys(e.step_key or "?" for e in failures)) or "?"
     first = failures[0] if failures else None
     error = getattr(first.event_specific_data, "error", None) if first else None
+    while error is not None and error.cause is not None:  # Dagster's wrapper: say the cause
+        error = error.cause
     message = (error.message if error is not None else first.message if first else "") or ""
     return steps, " ".join(message.split())[:300]
 

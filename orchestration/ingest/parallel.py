@@ -90,6 +90,7 @@ def _serve(conn, memory_mb: int) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the loader decides when workers stop
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # even when its starter ignored SIGTERM
     conn.send("ready")
     while True:
         try:
