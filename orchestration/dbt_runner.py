@@ -14,8 +14,8 @@ steps that follow.
 
 dbt writes its own log to ``$ZS_DATA_DIR/logs/dbt.log`` (rotated at 10 MB, five kept); the
 console shows it only with ``zhaoshang run --verbose`` (the file then gets every statement
-too: at that level the log costs a run seconds). One request at a time per process
-(``_LOCK``), which the data folder's run lock already makes true for runs.
+too: at that level the log costs a run seconds). One request at a time per process, which
+the data folder's run lock already makes true for runs.
 """
 
 from __future__ import annotations
@@ -265,10 +265,16 @@ class _Process:
 
 
 _process: _Process | None = None
+# a request sent and not yet answered to the end: a step that stopped reading (its generator
+# dropped without being closed) leaves it set, and the process is then replaced, since its
+# answers to that request would be read as the next one's
+_in_flight = False
 
 
 def _warm() -> _Process:
     global _process
+    if _in_flight:
+        stop()
     if _process is None or not _process.process.is_alive():
         if _process is None:
             atexit.register(stop)  # asked to end, not only terminated, at this one's exit
@@ -296,8 +302,9 @@ def start(data_dir: Path | None = None, key: str | None = None) -> None:
 
 
 def stop() -> None:
-    global _process
+    global _process, _in_flight
     with _LOCK:
+        _in_flight = False
         if _process is not None:
             _process.stop()
             _process = None
@@ -332,8 +339,13 @@ def build(
         "environ": {**os.environ, **env},
         "verbose": display.verbose,
     }
-    with _LOCK, display.stage(label, unit="nodes") as stage:
-        server = _send(request)
+    global _in_flight
+    with display.stage(label, unit="nodes") as stage:
+        # the lock is held only to send: a generator is not sure to be closed when its
+        # reader gives up, and a lock held across its yields could then be held for ever
+        with _LOCK:
+            server = _send(request)
+            _in_flight = True
         finished = False
         heard = False  # anything back from dbt's process for this request
         try:
@@ -342,8 +354,10 @@ def build(
                 if message is None and not heard:
                     # the process had died before it took the request (killed while the
                     # run did other work): a new one does it
-                    stop()
-                    server = _send(request)
+                    with _LOCK:
+                        stop()
+                        server = _send(request)
+                        _in_flight = True
                     heard = True
                     continue
                 heard = True
@@ -365,6 +379,7 @@ def build(
                     display.line(value)
                 elif kind == "done":
                     finished = True
+                    _in_flight = False
                     if value:
                         raise DbtFailed(value)
                     return

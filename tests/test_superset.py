@@ -144,6 +144,8 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Superset]:
         stdout=log.open("a"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # pytest-xdist's workers ignore SIGTERM, and a child inherits that: let it stop
+        preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -170,7 +172,11 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Superset]:
         yield Superset(url, token, log)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # it would not stop: it is stopped
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
 
 
 CITY_JUNE = [

@@ -56,12 +56,13 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 assert dbt_project.manifest_path == TARGET_DIR / "manifest.json"
 
 
-class InProcessDbt(dg.ConfigurableResource):
-    """dbt run inside the step's process (``orchestration/dbt_runner.py``), not as a dbt
-    process per step as dagster-dbt's ``DbtCliResource`` does: dbt is imported once per
-    process and parsed once per run, about 4 s less a run. dagster-dbt still maps the
-    project to assets, chooses what a subset of them selects, and turns dbt's result events
-    into Dagster's (materializations, asset checks)."""
+class WarmDbt(dg.ConfigurableResource):
+    """dbt run by one warm dbt process that serves every step of the run
+    (``orchestration/dbt_runner.py``), not a dbt process per step as dagster-dbt's
+    ``DbtCliResource`` starts: dbt is imported once per process and parsed once per run,
+    while Dagster starts. dagster-dbt still maps the project to assets, chooses what a
+    subset of them selects, and turns dbt's result events into Dagster's (materializations,
+    asset checks)."""
 
     def build(
         self, context: dg.AssetExecutionContext, args: list[str], env: dict[str, str]
@@ -101,8 +102,8 @@ class InProcessDbt(dg.ConfigurableResource):
         )
 
 
-def dbt_resource() -> InProcessDbt:
-    return InProcessDbt()
+def dbt_resource() -> WarmDbt:
+    return WarmDbt()
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -146,7 +147,7 @@ def _full_refresh(context: dg.AssetExecutionContext) -> bool:
     exclude=MONTHLY_MODELS,
     name="warehouse_models",
 )
-def warehouse_models(context: dg.AssetExecutionContext, dbt: InProcessDbt):
+def warehouse_models(context: dg.AssetExecutionContext, dbt: WarmDbt):
     args = dbt_build_args(full_refresh=_full_refresh(context))
     yield from dbt.build(context, args, dbt_env(run_id=context.run_id[:12]))
 
@@ -160,7 +161,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: InProcessDbt):
     backfill_policy=dg.BackfillPolicy.single_run(),
     name="monthly_models",
 )
-def monthly_models(context: dg.AssetExecutionContext, dbt: InProcessDbt):
+def monthly_models(context: dg.AssetExecutionContext, dbt: WarmDbt):
     window = (context.partition_key_range.start, context.partition_key_range.end)
     args = dbt_build_args(full_refresh=_full_refresh(context))
     yield from dbt.build(context, args, dbt_env(run_id=context.run_id[:12], months=window))
