@@ -130,6 +130,12 @@ def test_a_dagster_run_waits_for_the_lock_through_its_executor(
         assert not (data / "ran").exists(), "the run must wait for the holder"
         _kill(proc)
         thread.join(timeout=60)
+        if thread.is_alive():  # say where it is stuck
+            import sys
+            import traceback
+
+            stack = "".join(traceback.format_stack(sys._current_frames()[thread.ident]))
+            raise AssertionError(f"the run did not end within 60 s:\n{stack}")
         (result,) = results
         assert result.success
         run_id = result.run_id

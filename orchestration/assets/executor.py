@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from .. import dbt_runner, progress, runlock
+from .. import progress, runlock
 from ..config import settings
 from ..history import record_run
 from ..publish import record_failed_run
@@ -31,8 +31,6 @@ class _OneRunAtATime(dg.Executor):
     def execute(self, plan_context, execution_plan) -> Iterator[dg.DagsterEvent]:
         failures: list[dg.DagsterEvent] = []
         started = time.perf_counter()
-        # dbt's process imports dbt and parses the project while the first steps run
-        dbt_runner.start(settings().data_dir, plan_context.run_id)
         with runlock.hold(
             settings().data_dir,
             run_id=plan_context.run_id,
