@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -111,8 +112,18 @@ def _marking_job() -> None:
     _mark()
 
 
+@pytest.fixture
+def sigterm_stops() -> Iterator[None]:
+    """Dagster stops its compute-log `tail` processes with SIGTERM and waits 30 s for each;
+    where this process ignores SIGTERM (the suite's workers have been seen to), those
+    children inherit that and a run takes minutes to end. The lock is the subject here."""
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    yield
+    signal.signal(signal.SIGTERM, previous)
+
+
 def test_a_dagster_run_waits_for_the_lock_through_its_executor(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sigterm_stops: None
 ) -> None:
     """What a run launched from the UI, the sensor or the schedule goes through."""
     data = tmp_path / "data"
