@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import progress
+from . import childprocess, progress
 from .config import DBT_PROJECT_DIR
 from .dbt_setup import dbt_vars
 
@@ -253,15 +253,7 @@ class _Process:
             return None
 
     def stop(self) -> None:
-        try:
-            self.conn.send(None)
-        except (OSError, ValueError):
-            pass
-        self.process.join(5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(5)
-        self.conn.close()
+        childprocess.end(self.process, self.conn)
 
 
 _process: _Process | None = None

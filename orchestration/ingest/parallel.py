@@ -37,6 +37,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .. import childprocess
 from .forms import Table, parse
 from .limits import LIMITS, READ_SECONDS, READER_MEMORY_MB
 from .reading import COPY_THE_TABLE, Rejection, read_grids
@@ -163,18 +164,7 @@ class _Worker:
         return f"读取程序意外退出（退出码 {code}）"
 
     def stop(self, kill: bool = False) -> None:
-        if kill and self.process.is_alive():
-            self.process.kill()
-        else:
-            try:
-                self.conn.send(None)
-            except (OSError, ValueError):
-                pass
-        self.process.join(5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(5)
-        self.conn.close()
+        childprocess.end(self.process, self.conn, kill)
 
 
 class ReaderPool:
