@@ -115,10 +115,6 @@ class Display:
             self.stream.write(text + "\n")
             self.stream.flush()
 
-    def detail(self, text: str) -> None:
-        if self.verbose:
-            self.line(text)
-
     def _end(self, stage: Stage) -> None:
         with self.lock:
             self._clear()
@@ -146,9 +142,6 @@ class _Nothing:
         pass
 
     def line(self, text: str) -> None:
-        pass
-
-    def detail(self, text: str) -> None:
         pass
 
 
