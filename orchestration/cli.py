@@ -378,7 +378,7 @@ def entry() -> None:
 
     from . import dbt_runner
 
-    dbt_runner.stop()  # dbt's process, told to end (its exit waits for nothing)
+    dbt_runner.stop(kill=True)  # dbt's process, idle now: its exit waits for nothing
 
     util._exit_function()  # release multiprocessing's resources, as a normal exit would
     os._exit(code)

@@ -16,6 +16,8 @@ import yaml
 from .config import DBT_PROJECT_DIR
 
 WAREHOUSE_JOB = "warehouse"
+# dbt tag of the models built by month (dbt_project.yml): Dagster's monthly step builds them
+MONTHLY_TAG = "monthly"
 # run tag: rebuild incremental models from scratch (once, after a model's columns changed)
 FULL_REFRESH_TAG = "zhaoshang/full_refresh"
 # run tag: the months a run was asked for, as the sensor saw them ("2023-06", "2023-06..2023-07")

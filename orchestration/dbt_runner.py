@@ -5,7 +5,8 @@ dagster-dbt starts a dbt process per step: each paid dbt's start-up (importing d
 adapter, reading the parse: ≈ 2 s) and printed its log through a pipe. Here a spawned
 process (``_serve``) imports dbt once, parses the project once per run (``_parsed``: dbt's
 partial parse, kept in ``$ZS_DATA_DIR/build/dbt/partial_parse.msgpack``, re-reads only the
-files that changed) and runs each step's ``dbt build`` on that parse. It sends back dbt's
+files that changed) and runs each step's ``dbt build`` on that parse, without the nodes
+whose definition and inputs have not changed since they last built (``dbt_state.py``). It sends back dbt's
 result events as the nodes finish: the step turns them into Dagster events and the
 progress display counts them (``progress.py``). dbt stays in a process of its own, not in
 Dagster's: Dagster's handling of each event (≈ 190 a run) then costs no time of dbt's,
@@ -28,16 +29,26 @@ import signal
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import childprocess, progress
-from .config import DBT_PROJECT_DIR
+from . import childprocess, dbt_state, progress
+from .config import DBT_PROJECT_DIR, Settings
 from .dbt_setup import dbt_vars
 
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 START_SECONDS = 120  # for the dbt process to import dbt and say it is ready
 _LOCK = threading.RLock()
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """The step's nodes left as they are: unique id -> data fingerprint (in the order dbt
+    would build them), and the nodes of the step each one reads."""
+
+    nodes: dict[str, str]
+    waits: dict[str, list[str]]
 
 
 class DbtFailed(RuntimeError):
@@ -175,15 +186,41 @@ def _build(request: dict, send) -> None:
     if failure:
         send(("done", failure))
         return
+    args = list(request["args"])
+    planned = _plan(request, manifest, args, data_dir, send)
     target = data_dir / "build" / "dbt" / f"{request['label']}-{uuid.uuid4().hex[:12]}"
     target.mkdir(parents=True)
     try:
-        args = [*request["args"], *_flags(target, data_dir, events.verbose)]
+        args += [*planned.exclusion(manifest), *_flags(target, data_dir, events.verbose)]
         result = _invoke(args, manifest, events)
     finally:
         shutil.rmtree(target, ignore_errors=True)
+    results = getattr(result.result, "results", None) or []
+    dbt_state.record(
+        Settings(Path(), data_dir).build_path,
+        planned,
+        [(r.node.unique_id, str(r.status)) for r in results],
+    )
     what = f"dbt build ({request['label']})"
     send(("done", None if result.success else _failure(what, result, events, data_dir)))
+
+
+def _plan(request: dict, manifest: Any, args: list[str], data_dir: Path, send) -> dbt_state.Plan:
+    """The step's nodes whose inputs have not changed (``dbt_state.py``): left out of its
+    build, and told to the step (which reports the models as they are)."""
+    database = Settings(Path(), data_dir).build_path
+    if request.get("monthly") is None:  # a build that is not a run's step: everything
+        return dbt_state.Plan()
+    planned = dbt_state.plan(
+        manifest,
+        database,
+        dbt_vars(),
+        dict(os.environ),
+        request["monthly"],
+        everything="--full-refresh" in args,
+    )
+    send(("unchanged", (planned.unchanged, planned.waits)))
+    return planned
 
 
 def _serve(conn) -> None:
@@ -252,8 +289,8 @@ class _Process:
         except (EOFError, OSError):
             return None
 
-    def stop(self) -> None:
-        childprocess.end(self.process, self.conn)
+    def stop(self, kill: bool = False) -> None:
+        childprocess.end(self.process, self.conn, kill)
 
 
 _process: _Process | None = None
@@ -293,12 +330,14 @@ def start(data_dir: Path | None = None, key: str | None = None) -> None:
                 pass
 
 
-def stop() -> None:
+def stop(kill: bool = False) -> None:
+    """End dbt's process: asked to, or (``kill``) at once, when nothing it does is wanted
+    any more (the command's exit: an idle dbt takes most of a second to wind down)."""
     global _process, _in_flight
     with _LOCK:
         _in_flight = False
         if _process is not None:
-            _process.stop()
+            _process.stop(kill)
             _process = None
 
 
@@ -316,11 +355,19 @@ def _send(request: dict) -> _Process:
 
 
 def build(
-    args: list[str], *, data_dir: Path, key: str, env: dict[str, str], label: str
+    args: list[str],
+    *,
+    data_dir: Path,
+    key: str,
+    env: dict[str, str],
+    label: str,
+    monthly: bool | None = None,
 ) -> Iterator[dict[str, Any]]:
     """dbt with ``args`` (``dbt_setup.dbt_build_args`` and a selection) in dbt's process,
     parsed for the run ``key``: each finished node's result event (as dbt's JSON log has
-    it), as it finishes. Raises ``DbtFailed`` at the end when dbt did not succeed (a model
+    it), as it finishes. Given ``monthly`` (which of a run's two steps this is), the step's
+    nodes whose inputs have not changed are left out (``dbt_state.py``), told first, as an
+    ``Unchanged``. Raises ``DbtFailed`` at the end when dbt did not succeed (a model
     failed, an error-severity test failed, dbt itself failed, its process died)."""
     display = progress.current()
     request = {
@@ -330,6 +377,7 @@ def build(
         "label": label,
         "environ": {**os.environ, **env},
         "verbose": display.verbose,
+        "monthly": monthly,
     }
     global _in_flight
     with display.stage(label, unit="nodes") as stage:
@@ -365,6 +413,10 @@ def build(
                     yield value
                 elif kind == "counted":
                     stage.advance()
+                elif kind == "unchanged":
+                    if value[0]:
+                        stage.note = f"{len(value[0]):,} unchanged"
+                    yield Unchanged(*value)
                 elif kind == "total":
                     stage.expect(value)
                 elif kind == "line":

@@ -28,6 +28,7 @@ from dagster_dbt.asset_utils import (
     DAGSTER_DBT_EXCLUDE_METADATA_KEY,
     DAGSTER_DBT_SELECT_METADATA_KEY,
     DAGSTER_DBT_SELECTOR_METADATA_KEY,
+    get_asset_check_key_for_test,
     get_manifest_and_translator_from_dbt_assets,
     get_subset_selection_for_context,
 )
@@ -35,11 +36,12 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
 from .. import dbt_runner, prewarm
 from ..config import DBT_PROJECT_DIR, settings
-from ..constants import FULL_REFRESH_TAG
+from ..constants import FULL_REFRESH_TAG, MONTHLY_TAG
 from ..dbt_setup import TARGET_DIR, dbt_build_args, dbt_env, ensure_manifest
 from .partitions import MONTHLY
 
-MONTHLY_MODELS = "tag:monthly"
+MONTHLY_MODELS = f"tag:{MONTHLY_TAG}"
+UNCHANGED = "unchanged: its inputs are those it last built (or passed) on; not run again"
 
 # The asset graph is read from dbt's manifest: (re)build it first when it is missing or
 # older than the dbt project's files (a fresh clone, an edited model).
@@ -85,9 +87,19 @@ class WarmDbt(dg.ConfigurableResource):
         label = "models by month" if context.assets_def.partitions_def else "models"
         prewarm.start()  # the reconciliation's and the report's imports, while dbt works
         nodes = 0
+        unchanged = _AsTheyAre(context, manifest, dagster_translator, project)
         for raw in dbt_runner.build(
-            [*args, *selection], data_dir=data_dir, key=context.run_id, env=env, label=label
+            [*args, *selection],
+            data_dir=data_dir,
+            key=context.run_id,
+            env=env,
+            label=label,
+            monthly=context.assets_def.partitions_def is not None,
         ):
+            if isinstance(raw, dbt_runner.Unchanged):
+                unchanged.told(raw)
+                yield from unchanged.ready()
+                continue
             nodes += 1
             yield from DbtCoreCliEventMessage(
                 raw_event=raw, event_history_metadata={}
@@ -97,9 +109,68 @@ class WarmDbt(dg.ConfigurableResource):
                 context=context,
                 project=project,
             )
+            yield from unchanged.ready(raw["data"]["node_info"]["unique_id"])
+        yield from unchanged.rest()
         context.log.info(
             f"dbt built {nodes} nodes in this process; its log: {dbt_runner.log_dir(data_dir)}"
         )
+
+
+class _AsTheyAre:
+    """The selected models and tests dbt left as they are, their inputs unchanged since
+    they last built or passed: a model is reported with its data version (the same as
+    then), after the models of the step it reads (Dagster wants a step's assets in
+    order), so that what reads it runs; a test as passed, as it was on the same data."""
+
+    def __init__(self, context, manifest, translator, project) -> None:
+        self.context, self.manifest = context, manifest
+        self.translator, self.project = translator, project
+        self.pending: dict[str, str] = {}
+        self.waits: dict[str, list[str]] = {}
+        self.done: set[str] = set()
+
+    def told(self, unchanged: dbt_runner.Unchanged) -> None:
+        self.pending, self.waits = dict(unchanged.nodes), unchanged.waits
+
+    def ready(self, finished: str | None = None) -> Iterator[dg.MaterializeResult]:
+        if finished:
+            self.done.add(finished)
+        released = True
+        while released:
+            released = False
+            for unique_id in list(self.pending):
+                if unique_id.startswith("test.") or not set(self.waits[unique_id]) <= self.done:
+                    continue
+                released = True
+                self.done.add(unique_id)
+                yield from self._model(unique_id, self.pending.pop(unique_id))
+
+    def rest(self) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        """What is left at the end (after a model it reads failed, too: it is as it was)."""
+        for unique_id, fingerprint in list(self.pending.items()):
+            if not unique_id.startswith("test."):
+                yield from self._model(unique_id, fingerprint)
+        for unique_id in self.pending:
+            check = get_asset_check_key_for_test(
+                self.manifest, self.translator, unique_id, self.project
+            )
+            if check is not None and check in self.context.selected_asset_check_keys:
+                yield dg.AssetCheckResult(
+                    asset_key=check.asset_key,
+                    check_name=check.name,
+                    passed=True,
+                    metadata={"dbt": UNCHANGED},
+                )
+        self.pending = {}
+
+    def _model(self, unique_id: str, fingerprint: str) -> Iterator[dg.MaterializeResult]:
+        key = self.translator.get_asset_spec(self.manifest, unique_id, self.project).key
+        if key in self.context.selected_asset_keys:
+            yield dg.MaterializeResult(
+                asset_key=key,
+                metadata={"dbt": UNCHANGED},
+                data_version=dg.DataVersion(fingerprint),
+            )
 
 
 def dbt_resource() -> WarmDbt:
