@@ -323,11 +323,14 @@ def record(database: Path, planned: Plan, results: list[tuple[str, str]]) -> Non
             elif uid in stored and uid not in gone:
                 data[uid] = stored[uid][2]
         con.execute("begin transaction")
-        removed = [(uid,) for uid in [*gone, *(row[0] for row in rows)]]
+        removed = [*gone, *(row[0] for row in rows)]
         if removed:
-            con.executemany("delete from dbt_state.nodes where unique_id = ?", removed)
+            marks = ", ".join("?" * len(removed))
+            con.execute(f"delete from dbt_state.nodes where unique_id in ({marks})", removed)  # noqa: S608
         if rows:
-            con.executemany(
-                "insert into dbt_state.nodes values (?, ?, ?, ?, current_timestamp)", rows
+            values = ", ".join(["(?, ?, ?, ?, current_timestamp)"] * len(rows))
+            con.execute(
+                f"insert into dbt_state.nodes values {values}",  # noqa: S608 (placeholders)
+                [value for row in rows for value in row],
             )
         con.execute("commit")
