@@ -194,8 +194,9 @@ TAMPER = {
         "expression_is_true_mart_league_scores_normalised_score__normalised_score_between_0_and_100",
     ),
     "mart_chain_monthly": (
-        "update marts.mart_chain_monthly set chain_code = null where chain_name = '花卉'",
-        "not_null_mart_chain_monthly_chain_code",
+        "insert into marts.mart_chain_monthly select * from marts.mart_chain_monthly "
+        "where chain_name = '花卉' limit 1",
+        "unique_combination_of_columns_mart_chain_monthly_period__prefecture_code__chain_code",
     ),
     "mart_project_funnel": (
         "update marts.mart_project_funnel set landed = signed + 1 where size_class = 'all'",
@@ -253,6 +254,40 @@ def test_each_marts_data_tests_fail_on_its_broken_data(clean_build: Built, tmp_p
     }
     assert len([r for r in results if r["status"] != "pass"]) == len(TAMPER)
     assert failed == {mart: test for mart, (_, test) in TAMPER.items()}
+
+
+def test_a_null_where_a_contract_says_not_null_never_lands(
+    clean_build: Built, tmp_path: Path
+) -> None:
+    """The marts' keys are declared not null in their contracts (``constraints``), not tested
+    after the build: every such column is NOT NULL in the build's tables (those built by
+    month too, to which each run appends), and a null is refused, naming the column."""
+    from orchestration.config import DBT_PROJECT_DIR
+
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text("utf-8"))
+    declared = {
+        (node["schema"], node["alias"], column["name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        for column in node["columns"].values()
+        if {"type": "not_null"} in [{"type": c["type"]} for c in column.get("constraints", [])]
+    }
+    assert ("marts", "fact_capital_arrival", "project_key") in declared and len(declared) >= 30
+    build = tmp_path / "warehouse.duckdb"
+    shutil.copy(clean_build.build, build)
+    with duckdb.connect(str(build)) as con:
+        enforced = set(
+            con.execute(
+                "select schema_name, table_name, unnest(constraint_column_names) "
+                "from duckdb_constraints() where constraint_type = 'NOT NULL'"
+            ).fetchall()
+        )
+        assert declared <= enforced, declared - enforced
+        with pytest.raises(duckdb.ConstraintException, match="mart_chain_monthly.chain_code"):
+            con.execute(
+                "insert into marts.mart_chain_monthly select * replace (null as chain_code) "
+                "from marts.mart_chain_monthly limit 1"
+            )
 
 
 @pytest.fixture(scope="module")
