@@ -14,6 +14,7 @@ Asset keys are dbt-dagster's defaults (``<schema>/<model>``; a source's from its
 second landing asset of the bookkeeping tables.
 """
 
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -41,7 +42,7 @@ from ..dbt_setup import TARGET_DIR, dbt_build_args, dbt_env, ensure_manifest
 from .partitions import MONTHLY
 
 MONTHLY_MODELS = f"tag:{MONTHLY_TAG}"
-UNCHANGED = "unchanged: its inputs are those it last built (or passed) on; not run again"
+UNCHANGED = "unchanged: built from the same inputs before, its tests passed on them; not run again"
 
 # The asset graph is read from dbt's manifest: (re)build it first when it is missing or
 # older than the dbt project's files (a fresh clone, an edited model).
@@ -116,11 +117,30 @@ class WarmDbt(dg.ConfigurableResource):
         )
 
 
+class _QuietChecks(logging.Filter):
+    """Dagster warns of every blocking check a step did not evaluate; the tests dbt left as
+    they are (their data unchanged since they passed) are not evaluated on purpose."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(f"'{check}' emitted no result" in message for check in self.left)
+
+
+_quiet_checks = _QuietChecks()
+logging.getLogger("dagster._core.execution.plan.active").addFilter(_quiet_checks)
+
+
 class _AsTheyAre:
-    """The selected models and tests dbt left as they are, their inputs unchanged since
-    they last built or passed: a model is reported with its data version (the same as
-    then), after the models of the step it reads (Dagster wants a step's assets in
-    order), so that what reads it runs; a test as passed, as it was on the same data."""
+    """The selected models dbt left as they are, their inputs unchanged since they last
+    built and their tests passed on them: each is reported with its data version (the same
+    as then), after the models of the step it reads (Dagster wants a step's assets in
+    order), so that what reads it runs. Their tests are not reported: their last
+    evaluation, on the same data, stands (a check result each would cost Dagster about as
+    much as running the test)."""
 
     def __init__(self, context, manifest, translator, project) -> None:
         self.context, self.manifest = context, manifest
@@ -130,7 +150,14 @@ class _AsTheyAre:
         self.done: set[str] = set()
 
     def told(self, unchanged: dbt_runner.Unchanged) -> None:
-        self.pending, self.waits = dict(unchanged.nodes), unchanged.waits
+        models = {uid: data for uid, data in unchanged.nodes.items() if not uid.startswith("test.")}
+        self.pending, self.waits = models, unchanged.waits
+        for unique_id in unchanged.nodes.keys() - models.keys():
+            check = get_asset_check_key_for_test(
+                self.manifest, self.translator, unique_id, self.project
+            )
+            if check is not None:
+                _quiet_checks.left.add(check.to_user_string())
 
     def ready(self, finished: str | None = None) -> Iterator[dg.MaterializeResult]:
         if finished:
@@ -139,28 +166,16 @@ class _AsTheyAre:
         while released:
             released = False
             for unique_id in list(self.pending):
-                if unique_id.startswith("test.") or not set(self.waits[unique_id]) <= self.done:
+                if not set(self.waits[unique_id]) <= self.done:
                     continue
                 released = True
                 self.done.add(unique_id)
                 yield from self._model(unique_id, self.pending.pop(unique_id))
 
-    def rest(self) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    def rest(self) -> Iterator[dg.MaterializeResult]:
         """What is left at the end (after a model it reads failed, too: it is as it was)."""
         for unique_id, fingerprint in list(self.pending.items()):
-            if not unique_id.startswith("test."):
-                yield from self._model(unique_id, fingerprint)
-        for unique_id in self.pending:
-            check = get_asset_check_key_for_test(
-                self.manifest, self.translator, unique_id, self.project
-            )
-            if check is not None and check in self.context.selected_asset_check_keys:
-                yield dg.AssetCheckResult(
-                    asset_key=check.asset_key,
-                    check_name=check.name,
-                    passed=True,
-                    metadata={"dbt": UNCHANGED},
-                )
+            yield from self._model(unique_id, fingerprint)
         self.pending = {}
 
     def _model(self, unique_id: str, fingerprint: str) -> Iterator[dg.MaterializeResult]:
