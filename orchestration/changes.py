@@ -30,6 +30,7 @@ from .periods import in_window, shift, today, window
 
 REFERENCE = "reference"  # the "period" of reference files and the register
 ELSEWHERE = "elsewhere"  # files that belong to no open month
+SET_ASIDE = "set aside: "  # the "hash" of what is wrong with a path, not a content
 STATE_FILE = "run_state.json"
 CODE = ("dbt_project", "orchestration", "expectations")
 CODE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".json"}
@@ -56,8 +57,13 @@ def scan(previous: dict[str, list]) -> dict[str, list]:
         else:
             out[cand.rel] = [stat.st_size, stat.st_mtime_ns, sha256_of(cand.path), scope]
     for problem, _ in problems:  # links, hidden files, empty folders: never opened
-        out[problem.file] = [0, 0, f"set aside: {problem.reason}", ELSEWHERE]
+        out[problem.file] = [0, 0, f"{SET_ASIDE}{problem.reason}", ELSEWHERE]
     return out
+
+
+def named_by_contract(files: dict[str, list]) -> bool:
+    """Whether a scan found any file the submission contract names."""
+    return any(not entry[2].startswith(SET_ASIDE) for entry in files.values())
 
 
 def changed_files(previous: dict[str, list], current: dict[str, list]) -> list[str]:

@@ -129,14 +129,6 @@ def run_pipeline(
         return EXIT_BUSY
 
 
-def _no_submissions(raw_dir: Path) -> bool:
-    """Whether the raw folder holds nothing the submission contract names (missing, empty,
-    or a share that is not mounted)."""
-    from .ingest.landing import discover
-
-    return not discover(raw_dir)[0]
-
-
 def _failed(run_id: str, step: str, message: str) -> int:
     """A run that failed: one line, recorded as the run's outcome; nothing is published."""
     from .publish import record_failed_run
@@ -151,14 +143,14 @@ def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str)
 
     started = time.perf_counter()
     raw_dir = settings().raw_dir
-    if _no_submissions(raw_dir):
+    state = changes.load_state()
+    files = changes.scan(state["files"] if state else {})
+    if not changes.named_by_contract(files):  # missing, empty, or a share not mounted
         return _failed(
             run_id,
             "landing",
             f"no submissions under {raw_dir}（原始数据目录为空、不存在或未挂载）",
         )
-    state = changes.load_state()
-    files = changes.scan(state["files"] if state else {})
     if not full_refresh and months is None and changes.nothing_changed(state, files):
         print(
             f"Nothing changed since the run of {state['started_at']} (no raw file, "
