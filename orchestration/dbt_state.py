@@ -26,9 +26,10 @@ again; ``--full-refresh`` runs everything. dbt leaves out the tests of a node it
 leave out, so a node with a test of the step that has to run is built again too.
 
 The step tells Dagster what it left (``assets/dbt.py``): a model as materialized with its
-data version unchanged (after the models it reads, and so that the steps that read it run),
-a test as passed, as it was on the same data. The stage line counts them ("models: 17/17
-nodes, 76 unchanged").
+data version unchanged (after the models it reads, and so that the steps that read it run);
+a test is not evaluated again (its last result, on the same data, stands: planned and not
+run, in Dagster's terms). The stage line counts them ("models: 14/14 nodes, 68
+unchanged").
 
 The premise: only dbt writes the models' relations, and a node's result is determined by
 its definition and its inputs (the models by month included: their window is rebuilt from
