@@ -61,7 +61,8 @@ def log_dir(data_dir: Path) -> Path:
 
 # --- the dbt process ------------------------------------------------------------------------
 
-_parsed: dict[str, Any] = {}  # in the dbt process: "key" -> what was parsed, "manifest" -> it
+# in the dbt process: "key" -> what was parsed, "manifest" -> it; "sources" -> (run, digests)
+_parsed: dict[str, Any] = {}
 
 
 def _flags(target: Path, data_dir: Path, verbose: bool) -> list[str]:
@@ -211,6 +212,8 @@ def _plan(request: dict, manifest: Any, args: list[str], data_dir: Path, send) -
     database = Settings(Path(), data_dir).build_path
     if request.get("monthly") is None:  # a build that is not a run's step: everything
         return dbt_state.Plan()
+    if _parsed.get("sources", (None,))[0] != request["key"]:  # a new run: its sources unread
+        _parsed["sources"] = (request["key"], {})
     planned = dbt_state.plan(
         manifest,
         database,
@@ -218,6 +221,7 @@ def _plan(request: dict, manifest: Any, args: list[str], data_dir: Path, send) -
         dict(os.environ),
         request["monthly"],
         everything="--full-refresh" in args,
+        sources=_parsed["sources"][1],
     )
     send(("unchanged", (planned.unchanged, planned.waits)))
     return planned

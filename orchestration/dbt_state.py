@@ -62,6 +62,7 @@ class Plan:
     waits: dict[str, list[str]] = field(default_factory=dict)
     to_run: set[str] = field(default_factory=set)
     observed: set[str] = field(default_factory=set)  # views left as they are, rows changed
+    seen: dict[str, str] = field(default_factory=dict)  # views read before the step: their rows
     planner: _Planner | None = None
 
     def exclusion(self, manifest: Any) -> list[str]:
@@ -189,14 +190,16 @@ def plan(
     environ: dict[str, str],
     monthly: bool,
     everything: bool = False,
+    sources: dict[str, str] | None = None,
 ) -> Plan:
     """Which of the step's nodes can stay as they are (none when ``everything``: a full
-    refresh), in the order they are built, and the fingerprints of the others."""
+    refresh), in the order they are built, and the fingerprints of the others. ``sources``:
+    the sources' digests read by an earlier step of the same run (dbt writes no source)."""
     import duckdb
 
     if not database.exists():
         return Plan()
-    planner = _Planner(manifest, _Definitions(manifest, vars_, environ), monthly)
+    planner = _Planner(manifest, _Definitions(manifest, vars_, environ), monthly, sources)
     with duckdb.connect(str(database)) as con:
         stored = {} if everything else _stored(con)
         # dbt leaves out the tests of a node it is told to leave out: a node with a test of
@@ -217,7 +220,13 @@ def plan(
 
 
 class _Planner:
-    def __init__(self, manifest: Any, definitions: _Definitions, monthly: bool) -> None:
+    def __init__(
+        self,
+        manifest: Any,
+        definitions: _Definitions,
+        monthly: bool,
+        sources: dict[str, str] | None = None,
+    ) -> None:
         self.manifest = manifest
         self.monthly = monthly
         self.order = _ordered(manifest)
@@ -229,7 +238,7 @@ class _Planner:
                 parents = [self.definition_of.get(p) for p in _parents(node)]
                 definition = _digest(definition, parents)
             self.definition_of[uid] = definition
-        self._sources: dict[str, str] = {}  # dbt does not write them
+        self._sources: dict[str, str] = {} if sources is None else sources
 
     def is_view(self, uid: str) -> bool:
         return self.manifest.nodes[uid].config.materialized == "view"
@@ -262,22 +271,27 @@ class _Planner:
         result = Plan(planner=self)
         relations = _relations(con)
         data: dict[str, str] = {}  # unique id -> data fingerprint, as the step starts
+        new: set[str] = set()  # built anew: their data is not known until the step ends
         for uid in self.order:
             definition = self.definition_of[uid]
             inputs = self.inputs(con, uid, data, relations)
             before = stored.get(uid)
             relation = self.relation(uid)
             exists = relation is None or relation in relations
+            # what it reads is as it will be when the step ends (no node it reads is built
+            # anew: one built again for its tests' sake keeps its rows)
+            final = not any(p in new for p in _parents(self.manifest.nodes[uid]))
             if before and before[:2] == (definition, inputs) and exists:
                 data[uid] = before[2]
-            elif self.is_view(uid) and exists and before and before[0] == definition:
-                # the same view over changed inputs: its rows as they read now (what it reads
-                # is left as it is too, or it would not be a view of unchanged definition)
+            elif final and self.is_view(uid) and exists and before and before[0] == definition:
+                # the same view over changed inputs: its rows as they read now
                 data[uid] = _digest(con.execute(content_sql(relation)).fetchone())
                 result.observed.add(uid)
+                result.seen[uid] = data[uid]
             else:
                 data[uid] = inputs
                 result.to_run.add(uid)
+                new.add(uid)
                 continue
             if uid in forced:  # built again for its tests' sake: its rows are what they were
                 result.to_run.add(uid)
@@ -315,11 +329,12 @@ def record(database: Path, planned: Plan, results: list[tuple[str, str]]) -> Non
             if status.get(uid) in BUILT or uid in planned.observed:
                 inputs = planner.inputs(con, uid, data, relations)
                 relation = planner.relation(uid)
-                data[uid] = (
-                    _digest(con.execute(content_sql(relation)).fetchone())
-                    if planner.is_view(uid) and relation in relations
-                    else inputs
-                )
+                if uid in planned.seen:  # read before the step, over what it did not change
+                    data[uid] = planned.seen[uid]
+                elif planner.is_view(uid) and relation in relations:
+                    data[uid] = _digest(con.execute(content_sql(relation)).fetchone())
+                else:
+                    data[uid] = inputs
                 rows.append((uid, planner.definition_of[uid], inputs, data[uid]))
             elif uid in stored and uid not in gone:
                 data[uid] = stored[uid][2]
