@@ -61,8 +61,8 @@ class Plan:
     # what an unchanged node is reported after: the nodes it reads that the step builds
     waits: dict[str, list[str]] = field(default_factory=dict)
     to_run: set[str] = field(default_factory=set)
-    observed: set[str] = field(default_factory=set)  # views left as they are, rows changed
-    seen: dict[str, str] = field(default_factory=dict)  # views read before the step: their rows
+    # views read before the step (their rows); those not in to_run are left as they are
+    seen: dict[str, str] = field(default_factory=dict)
     planner: _Planner | None = None
 
     def exclusion(self, manifest: Any) -> list[str]:
@@ -81,6 +81,10 @@ def _digest(*parts: Any) -> str:
 def content_sql(relation: str) -> str:
     """A relation's content as one value (order-independent; the engine's only SQL here)."""
     return f"select count(*), sum(hash(t)) from {relation} as t"  # noqa: S608 (dbt's names)
+
+
+def _rows(con: Any, relation: str) -> str:
+    return _digest(con.execute(content_sql(relation)).fetchone())
 
 
 class _Definitions:
@@ -205,8 +209,9 @@ def plan(
         # dbt leaves out the tests of a node it is told to leave out: a node with a test of
         # this step that has to run is built too (and what reads it, in turn)
         forced: set[str] = set()
+        views: dict[str, str] = {}
         while True:
-            result = planner.decide(con, stored, forced)
+            result = planner.decide(con, stored, forced, views)
             more = {
                 parent
                 for test in result.to_run
@@ -252,9 +257,7 @@ class _Planner:
             source = self.manifest.sources[uid]
             relation = f"{source.schema}.{source.identifier}".lower()
             self._sources[uid] = (
-                _digest(con.execute(content_sql(relation)).fetchone())
-                if relation in relations
-                else _digest("missing", uid)
+                _rows(con, relation) if relation in relations else _digest("missing", uid)
             )
         return self._sources[uid]
 
@@ -267,7 +270,14 @@ class _Planner:
         ]
         return _digest(self.definition_of[uid], parents)
 
-    def decide(self, con: Any, stored: dict[str, tuple[str, str, str]], forced: set[str]) -> Plan:
+    def decide(
+        self,
+        con: Any,
+        stored: dict[str, tuple[str, str, str]],
+        forced: set[str],
+        views: dict[str, str],
+    ) -> Plan:
+        """One pass over the nodes (``views``: rows read so far, kept across passes)."""
         result = Plan(planner=self)
         relations = _relations(con)
         data: dict[str, str] = {}  # unique id -> data fingerprint, as the step starts
@@ -285,9 +295,9 @@ class _Planner:
                 data[uid] = before[2]
             elif final and self.is_view(uid) and exists and before and before[0] == definition:
                 # the same view over changed inputs: its rows as they read now
-                data[uid] = _digest(con.execute(content_sql(relation)).fetchone())
-                result.observed.add(uid)
-                result.seen[uid] = data[uid]
+                if relation not in views:
+                    views[relation] = _rows(con, relation)
+                data[uid] = result.seen[uid] = views[relation]
             else:
                 data[uid] = inputs
                 result.to_run.add(uid)
@@ -295,7 +305,6 @@ class _Planner:
                 continue
             if uid in forced:  # built again for its tests' sake: its rows are what they were
                 result.to_run.add(uid)
-                result.observed.discard(uid)
             elif _in_step(self.manifest, uid, self.monthly):
                 result.unchanged[uid] = data[uid]
         in_step = {uid for uid in result.to_run if _in_step(self.manifest, uid, self.monthly)}
@@ -326,13 +335,14 @@ def record(database: Path, planned: Plan, results: list[tuple[str, str]]) -> Non
         relations = _relations(con)
         data: dict[str, str] = {}
         for uid in planner.order:
-            if status.get(uid) in BUILT or uid in planned.observed:
+            left = uid in planned.seen and uid not in planned.to_run
+            if status.get(uid) in BUILT or left:
                 inputs = planner.inputs(con, uid, data, relations)
                 relation = planner.relation(uid)
                 if uid in planned.seen:  # read before the step, over what it did not change
                     data[uid] = planned.seen[uid]
                 elif planner.is_view(uid) and relation in relations:
-                    data[uid] = _digest(con.execute(content_sql(relation)).fetchone())
+                    data[uid] = _rows(con, relation)
                 else:
                     data[uid] = inputs
                 rows.append((uid, planner.definition_of[uid], inputs, data[uid]))
