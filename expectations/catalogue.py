@@ -1,6 +1,7 @@
 """The rule catalogue, as the dbt project declares it: one model per rule under
-``dbt_project/models/rules/`` (tag ``rule``), its header fields in the model's meta
-(``_rules.yml``). Read from dbt's manifest, so Python and dbt see the same sixteen rules.
+``dbt_project/models/rules/`` (tag ``rule``), its header fields in the model's meta (its own
+YAML, ``rNN_<what>.yml``). Read from dbt's manifest, so Python and dbt see the same rules;
+nothing else lists them (the audit's union gets them from the folder: ``dbt_setup.rule_models``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ class Rule:
     label: str  # the rule's name in Chinese, for alerts and BI
     model: str  # the dbt model that computes it, e.g. r02_summary_matches_detail
     schema: str  # where dbt builds it
+    # in a clerk's check of one submission (zhaoshang check): meta checkable_alone, and
+    # needs_forms, the forms the submission must carry for the rule to apply
+    checkable_alone: bool = False
+    needs_forms: tuple[str, ...] = ()
 
     @property
     def check_name(self) -> str:
@@ -57,6 +62,8 @@ def rules_from_manifest(manifest: dict) -> tuple[Rule, ...]:
             label=str(meta["label"]),
             model=node["name"],
             schema=node["schema"],
+            checkable_alone=meta.get("checkable_alone", False) is True,
+            needs_forms=tuple(meta.get("needs_forms") or ()),
         )
         if rule.severity not in SEVERITIES:
             raise ValueError(f"{rule.model}: severity must be one of {SEVERITIES}")
@@ -65,6 +72,11 @@ def rules_from_manifest(manifest: dict) -> tuple[Rule, ...]:
         if not rule.model.startswith(rule.rule_id.lower() + "_"):
             raise ValueError(f"{rule.model}: a rule model's name starts with its id")
         out.append(rule)
+    ids = [r.rule_id for r in out]
+    if len(set(ids)) != len(ids):
+        raise ValueError(
+            f"two rule models share an id: {sorted(i for i in ids if ids.count(i) > 1)}"
+        )
     return tuple(sorted(out, key=lambda r: r.rule_id))
 
 

@@ -4,8 +4,9 @@ The same parser and the same rules as the warehouse, on a throwaway copy: the re
 data and register of the raw tree the file lies in (``…/submissions/YYYY-MM/<unit>/``, next
 to ``reference/``), or of ``ZS_RAW_DIR`` for a file outside such a tree; the unit's earlier months of the year (so that YTD
 figures can be chained), and the file or folder being checked. Then dbt builds the
-within-submission rules R01-R04 (R02 only when both forms are there) and what they read
-(``+rNN`` in dbt's selection syntax), and each problem is printed in Chinese with file,
+rules one submission can be checked against (meta ``checkable_alone`` in the rule's YAML:
+R01-R04 today; with ``needs_forms``, only when the submission carries those forms: R02) and
+what they read (``+rNN`` in dbt's selection syntax), and each problem is printed in Chinese with file,
 sheet, row and column. Exit status 1 when there is an error, 2 when the path cannot be
 checked (missing, a symbolic link).
 """
@@ -28,8 +29,6 @@ from .ingest.landing import HIDDEN_PREFIXES, UnitResolver, load_raw
 from .ingest.parallel import read_tables
 from .ingest.reading import SPREADSHEET_SUFFIXES, Rejection
 from .periods import is_period
-
-RULES = ("R01", "R02", "R03", "R04")
 
 
 @dataclass
@@ -172,11 +171,8 @@ def _run_rules(
                 ).fetchall()
             }
         problems = [Problem("error", src, detail) for src, detail in rejected]
-        wanted = [
-            r
-            for r in load_rules()
-            if r.rule_id in RULES and (r.rule_id != "R02" or {"form_a", "form_s"} <= forms)
-        ]
+        # the rules whose meta says one submission can be checked against them
+        wanted = [r for r in load_rules() if r.checkable_alone and set(r.needs_forms) <= forms]
         _dbt_build(work, [r.model for r in wanted])
         prefix = f"submissions/{period}/{unit_folder}/"
         with duckdb.connect(str(db), read_only=True) as con:

@@ -9,6 +9,7 @@
                                  reason (refused when the build is now another run's);
 - ``zhaoshang check PATH``       a clerk's check of a file or folder before sending it;
 - ``zhaoshang prepare``          rebuild dbt's manifest (``make dev`` does this first);
+- ``zhaoshang dbt-vars``         the vars a dbt call needs (``dbt build --vars "$(zhaoshang dbt-vars)"``);
 - ``zhaoshang generate-sample``  rewrite the seeded sample under ``raw/`` (``--tier`` S, S2, M, L).
 """
 
@@ -287,6 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument("--period", help="YYYY-MM, when the path does not say")
     chk.add_argument("--unit", help="the submitting unit, when the path does not say")
     sub.add_parser("prepare", help="rebuild dbt's manifest")
+    sub.add_parser(
+        "dbt-vars",
+        help="the vars every dbt call needs, as JSON (a dbt call by hand: "
+        'dbt build --vars "$(zhaoshang dbt-vars)")',
+    )
     gen = sub.add_parser("generate-sample", help="rewrite the seeded sample data")
     gen.add_argument("--out", type=Path, default=Path("raw"))
     gen.add_argument("--seed", type=int, default=20230630)
@@ -347,6 +353,13 @@ def main(argv: list[str] | None = None) -> int:
         from .dbt_setup import ensure_manifest
 
         print(ensure_manifest(force=True))
+        return 0
+    if args.command == "dbt-vars":
+        import json
+
+        from .dbt_setup import dbt_vars
+
+        print(json.dumps(dbt_vars(), ensure_ascii=False))
         return 0
     if args.command == "generate-sample":
         from .samplegen import generate

@@ -14,7 +14,7 @@ import pytest
 
 from expectations.catalogue import load_rules, rules_from_manifest
 from orchestration.config import DBT_PROJECT_DIR
-from orchestration.dbt_setup import dbt_env, dbt_executable, dbt_vars, manifest
+from orchestration.dbt_setup import dbt_env, dbt_executable, dbt_vars, manifest, rule_models
 from orchestration.ingest.landing import ddl
 
 
@@ -23,16 +23,30 @@ def nodes() -> dict:
     return manifest()["nodes"]
 
 
-def test_sixteen_rules_are_models_tagged_rule_with_their_header_in_meta(nodes: dict) -> None:
+def test_every_rule_is_one_sql_file_and_its_own_yaml_found_by_its_tag(nodes: dict) -> None:
+    """The catalogue (models tagged rule) is the models of models/rules/, each with its
+    header and its unit tests in its own YAML; the audit's union reads every one of them
+    (var rule_models: the folder), and the catalogue of the spec is all there."""
     rules = load_rules()
-    assert [r.rule_id for r in rules] == [f"R{i:02d}" for i in range(1, 17)]
+    assert [r.rule_id for r in rules] == [f"R{i:02d}" for i in range(1, len(rules) + 1)]
+    assert {f"R{i:02d}" for i in range(1, 17)} <= {r.rule_id for r in rules}
     assert {r.severity for r in rules} == {"error", "warn"}
-    assert {r.rule_id for r in rules if r.stage == "totals"} == {"R12", "R13", "R14"}
+    assert {"R12", "R13", "R14"} <= {r.rule_id for r in rules if r.stage == "totals"}
+    assert [r.model for r in rules] == rule_models()
+    unit_tests = manifest()["unit_tests"].values()
+    union = nodes["model.zhaoshang.reconciliation_results"]["depends_on"]["nodes"]
     for rule in rules:
         node = nodes[f"model.zhaoshang.{rule.model}"]
         assert node["path"] == f"rules/{rule.model}.sql"
-        assert node["config"]["contract"]["enforced"], rule.model
+        assert node["patch_path"] == f"zhaoshang://models/rules/{rule.model}.yml"
         assert f"model.zhaoshang.{rule.guards}" in nodes, rule.guards
+        assert f"model.zhaoshang.{rule.model}" in union, rule.model
+        own = [t for t in unit_tests if t["model"] == rule.model]
+        assert own, f"{rule.model} has no unit test"
+        assert {t["original_file_path"] for t in own} == {f"models/rules/{rule.model}.yml"}
+    # the clerk's check: the rules one submission can be checked against say so in their meta
+    alone = {r.rule_id: r.needs_forms for r in rules if r.checkable_alone}
+    assert alone == {"R01": (), "R02": ("form_a", "form_s"), "R03": (), "R04": ()}
 
 
 def test_a_rule_with_a_bad_severity_is_refused() -> None:
@@ -78,10 +92,19 @@ def test_only_staging_reads_sources(nodes: dict) -> None:
 
 
 def test_every_model_and_column_is_described(nodes: dict) -> None:
+    """A rule model's columns are the rule result contract (macro rule_result), described
+    once, on their union audit.reconciliation_results (is_failure there is status)."""
+    union = nodes["model.zhaoshang.reconciliation_results"]["columns"]
+    result = "period unit_code project_code scope_code metric expected_value actual_value"
+    result += " suspect_unit_code suspect_cause cause_period detail source_file status"
+    assert set(result.split()) <= union.keys()
     for node in nodes.values():
         if node["resource_type"] != "model":
             continue
         assert node["description"].strip(), node["name"]
+        if "rule" in node["tags"]:
+            assert not node["columns"], f"{node['name']}: its columns are the result contract"
+            continue
         assert node["columns"], node["name"]
         for column in node["columns"].values():
             assert column["description"].strip(), f"{node['name']}.{column['name']}"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.constants import dbt_vars, deadline_day
-from orchestration.dbt_setup import dbt_build_args, dbt_env
+from orchestration.dbt_setup import dbt_build_args, dbt_env, rule_models
 from orchestration.dbt_setup import dbt_vars as build_vars
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,7 +46,9 @@ def test_dbt_arguments_and_environment_of_a_monthly_step(monkeypatch: pytest.Mon
     # the vars are the same in every run (a change of vars makes dbt parse everything again)
     monkeypatch.setenv("ZS_TODAY", "2024-07-05")
     monkeypatch.delenv("ZS_SUBMISSION_DEADLINE_DAY", raising=False)
-    assert json.loads(args[args.index("--vars") + 1]) == build_vars() == {"deadline_day": 5}
+    passed = json.loads(args[args.index("--vars") + 1])
+    assert passed == build_vars() == {"deadline_day": 5, "rule_models": rule_models()}
+    assert len(passed["rule_models"]) >= 16
     assert "--full-refresh" not in dbt_build_args()
     # what changes with each run is its environment
     assert dbt_env(run_id="abc123", months=("2023-06", "2023-07")) == {

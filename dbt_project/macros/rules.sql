@@ -52,7 +52,22 @@ where {{ in_period_window() }}
     cast(cast({{ period }} || '-01' as date) + interval 1 month + interval ({{ day }} - 1) day as date)
 {%- endmacro %}
 
-{#- A rule model's header fields (meta in models/rules/_rules.yml), by model name; empty
+{#- The rule models, by name: the models in models/rules/ (tag rule), as the orchestration
+    passes them in var rule_models (orchestration/dbt_setup.py, dbt_vars). A var, not the
+    graph: dbt must know what a model reads while it parses, when the graph is still empty.
+    A bare dbt call without it parses (the union then reads nothing) and fails only if it
+    builds the union. -#}
+{% macro rule_models() -%}
+    {%- set models = var('rule_models', none) -%}
+    {%- if models is none and not execute -%}
+        {{ return([]) }}
+    {%- elif models is none -%}
+        {{ exceptions.raise_compiler_error("var rule_models is missing: dbt is run by the orchestration, which passes it (a bare dbt call: dbt build --vars \"$(zhaoshang dbt-vars)\")") }}
+    {%- endif -%}
+    {{ return(models) }}
+{%- endmacro %}
+
+{#- A rule model's header fields (meta in its YAML, models/rules/rNN_*.yml), by model name; empty
     while dbt parses (the graph is there only when models run). -#}
 {% macro rule_meta(model_name) -%}
     {%- if not execute -%}{{ return({}) }}{%- endif -%}

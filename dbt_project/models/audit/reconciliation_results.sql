@@ -8,24 +8,7 @@
 -- its failing counts are the ones here. Built by month like the rules: a run writes the
 -- periods it checked, with its run id; earlier periods keep the run that checked them.
 
-{%- set rule_models = [
-    'r01_fields_numbers_units',
-    'r02_summary_matches_detail',
-    'r03_ytd_chains_month_to_month',
-    'r04_ytd_never_decreases',
-    'r05_arrivals_within_agreed',
-    'r06_rates_recompute',
-    'r07_projects_in_register',
-    'r08_one_unit_per_project',
-    'r09_park_projects_in_host',
-    'r10_real_estate_excluded',
-    'r11_every_unit_submitted',
-    'r12_city_summary_matches_units',
-    'r13_city_matches_province',
-    'r14_chains_sum_to_total',
-    'r15_large_changes_explained',
-    'r16_probable_unit_errors',
-] %}
+{%- set rule_models = rule_models() %}
 
 -- not materialized: the two halves below read the rule tables each for their own rows (a
 -- copy of every check spilled to disk under the memory bound)
