@@ -1,9 +1,11 @@
-"""What changed since the last run: the raw files (by content), the code, the calendar.
+"""What changed since the last run (the raw files by content, the code, the calendar), and
+what a run must therefore rebuild: ``plan_run``, the one planner of the command line, the
+sensor and the schedule.
 
 Imports no Dagster, so that ``zhaoshang run`` can decide in well under a second that there
-is nothing to do. Used by the sensor (which files are new or changed, and of which month)
-and by the command line, which keeps the state of its last successful run in
-``$ZS_DATA_DIR/run_state.json``:
+is nothing to do. A state is three things, compared with the state of the last successful
+run (the command line keeps it in ``$ZS_DATA_DIR/run_state.json``; the sensor in its
+cursor):
 
 - ``files``: every raw file's size, modification time, sha256 and scope (its month,
   ``reference`` or ``elsewhere``); size and time only decide which files to hash again,
@@ -12,7 +14,7 @@ and by the command line, which keeps the state of its last successful run in
 - ``calendar``: the accepted window of months and the last month whose submission
   deadline has passed (R11 and the submission status change when a deadline passes).
 
-A run with the same three rebuilds nothing.
+The same three rebuild nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -110,17 +113,16 @@ def load_state() -> dict | None:
         return None
 
 
-def save_state(files: dict[str, list], started_at: str) -> None:
-    """Record a successful run (written whole, then renamed, so never half a file)."""
+def current_state(files: dict[str, list]) -> dict:
+    """The state now: the files as scanned, the code, the calendar."""
+    return {"files": files, "code": code_version(), "calendar": calendar()}
+
+
+def save_state(state: dict, started_at: str) -> None:
+    """Record a successful run's state (written whole, then renamed, so never half a file)."""
     path = settings().data_dir / STATE_FILE
-    state = {
-        "files": files,
-        "code": code_version(),
-        "calendar": calendar(),
-        "started_at": started_at,
-    }
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(json.dumps({**state, "started_at": started_at}, ensure_ascii=False), "utf-8")
     tmp.replace(path)
 
 
@@ -130,47 +132,91 @@ def forget_state() -> None:
     (settings().data_dir / STATE_FILE).unlink(missing_ok=True)
 
 
-def first_month_changed(state: dict | None, files: dict[str, list]) -> str | None:
-    """The earliest month a run must rebuild from, given what changed since the last
-    successful run (the monthly models replace every period from it on), or None when
-    everything must be rebuilt: no trusted state or build, changed code, changed reference
-    files or register, another first month kept or another deadline day. A month whose files
-    changed (or appeared, or went) counts; so does a month whose deadline passed since."""
-    s = settings()
-    if (
-        state is None
-        or not s.build_path.exists()
-        or state.get("code") != code_version()
-        or not isinstance(state.get("calendar"), dict)
-    ):
-        return None
-    before, now = state["calendar"], calendar()
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run rebuilds, and why.
+
+    ``kind``: ``nothing``; ``months`` (the partitions ``months``, first to last, and what
+    their files feed: the monthly models replace every period from the first on);
+    ``unpartitioned`` (no month: reference data, the register, files set aside); or
+    ``everything`` (every asset over ``months``, the incremental models made again from
+    scratch; ``months`` is None when no month has files yet)."""
+
+    kind: str
+    months: tuple[str, str] | None
+    reason: str
+
+    @property
+    def full_refresh(self) -> bool:
+        return self.kind == "everything"
+
+    @property
+    def periods(self) -> str:
+        """The months, as the run's tag shows them: ``2023-06`` or ``2023-06..2023-12``."""
+        if self.months is None:
+            return "none"
+        first, last = self.months
+        return first if first == last else f"{first}..{last}"
+
+
+def plan_run(before: dict | None, now: dict, *, full_refresh: bool = False) -> RunPlan:
+    """The run that brings the warehouse from state ``before`` (the last successful run's,
+    or None when there is none to trust) to state ``now`` (``current_state``).
+
+    A month whose files changed (appeared, went) counts, and so does a month whose deadline
+    passed since; the run goes from the earliest such month to the latest of them and of the
+    months with files.
+    Reference data or the register, other code, another first month kept or another deadline
+    day change every month: everything, from scratch. Files that belong to no open month
+    alone: the unpartitioned assets, which set them aside."""
+    present = sorted({v[3] for v in now["files"].values()} - {REFERENCE, ELSEWHERE})
+    span = (present[0], present[-1]) if present else None
+    why = "asked for a full refresh" if full_refresh else _why_everything(before, now)
+    if why:
+        return RunPlan("everything", span, why)
+    previous, months, elsewhere = before["files"], set(), False
+    for path in changed_files(previous, now["files"]):
+        scopes = {v[3] for v in (previous.get(path), now["files"].get(path)) if v}
+        if REFERENCE in scopes:
+            return RunPlan("everything", span, f"reference data or the register changed: {path}")
+        months |= scopes - {ELSEWHERE}
+        elsewhere = elsewhere or ELSEWHERE in scopes
+    reasons = [f"files of {', '.join(sorted(months))} changed"] if months else []
+    passed, past_deadline = (
+        before["calendar"].get("past_deadline"),
+        now["calendar"]["past_deadline"],
+    )
+    if passed != past_deadline:
+        month = shift(passed, 1) if isinstance(passed, str) else past_deadline
+        months.add(month)
+        reasons.append(f"the submission deadline of {month} passed")
+    if months:
+        first = min(months)
+        return RunPlan("months", (first, max([*months, *present])), "; ".join(reasons))
+    if elsewhere:
+        return RunPlan("unpartitioned", None, "files that belong to no open month changed")
+    return RunPlan("nothing", None, "no raw file, no code, no deadline changed")
+
+
+def _why_everything(before: dict | None, now: dict) -> str | None:
+    if before is None:
+        return "no earlier run to compare with"
+    if before.get("code") != now["code"]:
+        return "the code changed"
+    calendar_before = before.get("calendar")
+    if not isinstance(calendar_before, dict) or "files" not in before:
+        return "the earlier run recorded no calendar"
     # the window's end moves every month (its files' scopes say what that changes); a new
     # first month kept, or another deadline day, changes every month
-    first_kept = (before.get("window") or [None])[0]
-    if first_kept != now["window"][0] or before.get("deadline_day") != now["deadline_day"]:
-        return None
-    previous = state.get("files", {})
-    months = set()
-    for path in changed_files(previous, files):
-        scopes = {v[3] for v in (previous.get(path), files.get(path)) if v}
-        if REFERENCE in scopes:
-            return None
-        months |= scopes - {ELSEWHERE}
-    if before.get("past_deadline") != now["past_deadline"]:
-        passed = before.get("past_deadline")
-        months.add(shift(passed, 1) if isinstance(passed, str) else now["past_deadline"])
-    return min(months) if months else None
+    if (calendar_before.get("window") or [None])[0] != now["calendar"]["window"][0]:
+        return "the first month kept changed"
+    if calendar_before.get("deadline_day") != now["calendar"]["deadline_day"]:
+        return "the submission deadline day changed"
+    return None
 
 
-def nothing_changed(state: dict | None, files: dict[str, list]) -> bool:
-    """Whether a run now would compute exactly what the last successful run did."""
+def trusted(state: dict | None) -> dict | None:
+    """A state saved by the command line, when that run's build and published file are still
+    there (else there is nothing to build on)."""
     s = settings()
-    return (
-        state is not None
-        and s.warehouse_path.exists()
-        and s.build_path.exists()
-        and not changed_files(state.get("files", {}), files)
-        and state.get("code") == code_version()
-        and state.get("calendar") == calendar()
-    )
+    return state if s.build_path.exists() and s.warehouse_path.exists() else None

@@ -46,17 +46,6 @@ def _instance():
     return dg.DagsterInstance.ephemeral()
 
 
-def months_present(raw_dir: Path) -> tuple[str, str] | None:
-    """The first and last month with files under ``raw_dir``, within the accepted window."""
-    from .ingest.landing import discover
-    from .periods import in_window, window
-
-    accepted = window()
-    candidates, _ = discover(raw_dir)
-    months = sorted(c.period for c in candidates if in_window(c.period, accepted))
-    return (months[0], months[-1]) if months else None
-
-
 def execute(tags: dict[str, str], asset_selection=None, instance=None, run_id=None):
     """One run of the warehouse job in this process (tags carry the partition range).
 
@@ -87,17 +76,16 @@ def run_pipeline(
     """Materialize every asset and run every check, in this process; print where results are.
 
     ``months``: the range of monthly partitions to land; the monthly models replace every
-    period from its first month on. Default: from the first month that changed since the
-    last successful run to the last month with files, or every month with files when that
-    cannot be said (``changes.first_month_changed``; the incremental models are then made
-    again from scratch, as with ``full_refresh``). The unpartitioned assets are always
-    rebuilt.
+    period from its first month on. Default: what ``changes.plan_run`` says the changes
+    since the last successful run need (the sensor and the schedule ask it too): from the
+    first month whose files or deadline changed to the last month with files and what their
+    files feed, or everything from scratch (other code, reference data), or nothing.
 
     The whole run holds the data folder's run lock (``runlock.py``): a second run waits for
     it, or with ``wait=False`` returns ``EXIT_BUSY`` at once.
 
-    When no raw file, no code and no deadline changed since the last successful run
-    (``changes.py``), nothing is rebuilt: it says so and reports that run's decision.
+    When no raw file, no code and no deadline changed since the last successful run, nothing
+    is rebuilt: it says so and reports that run's decision.
 
     While it works, it shows its stages on standard error (``progress.py``): live on a
     terminal, a line per stage elsewhere; ``verbose`` adds dbt's own log.
@@ -139,60 +127,50 @@ def _failed(run_id: str, step: str, message: str) -> int:
     return 1
 
 
+def plan(full_refresh: bool = False, months: tuple[str, str] | None = None):
+    """What ``zhaoshang run`` would run now, and the state it would record: the plan of
+    ``changes.plan_run`` (the sensor's and the schedule's planner too) from the last
+    successful run's state, or the months asked for."""
+    from . import changes
+
+    state = changes.load_state()
+    now = changes.current_state(changes.scan(state["files"] if state else {}))
+    if months is not None:
+        reason = f"asked for {months[0]}..{months[1]}"
+        kind = "everything" if full_refresh else "months"
+        return changes.RunPlan(kind, months, reason), now, state
+    return changes.plan_run(changes.trusted(state), now, full_refresh=full_refresh), now, state
+
+
 def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str) -> int:
     from . import changes
 
     started = time.perf_counter()
     raw_dir = settings().raw_dir
-    state = changes.load_state()
-    files = changes.scan(state["files"] if state else {})
-    if not changes.named_by_contract(files):  # missing, empty, or a share not mounted
+    planned, now, state = plan(full_refresh, months)
+    if not changes.named_by_contract(now["files"]):  # missing, empty, or a share not mounted
         return _failed(
             run_id,
             "landing",
             f"no submissions under {raw_dir}（原始数据目录为空、不存在或未挂载）",
         )
-    if not full_refresh and months is None and changes.nothing_changed(state, files):
+    if planned.kind == "nothing":
         print(
             f"Nothing changed since the run of {state['started_at']} (no raw file, "
             "no code, no deadline passed): nothing rebuilt."
         )
         return _report(settings().warehouse_path, time.perf_counter() - started)
     run_started = datetime.now(UTC).isoformat(timespec="seconds")
-    from dagster._core.storage.tags import (
-        ASSET_PARTITION_RANGE_END_TAG,
-        ASSET_PARTITION_RANGE_START_TAG,
-    )
-
-    from .constants import FULL_REFRESH_TAG
-    from .definitions import defs
-
-    if months is None:
-        present = months_present(settings().raw_dir)
-        # from the earliest month whose files (or deadline) changed to the last with files;
-        # every month when that cannot be said (changes.first_month_changed)
-        first = None if full_refresh else changes.first_month_changed(state, files)
-        months = (first, max(first, present[1])) if first and present else present
-        # every month is rebuilt anyway: rebuild the incremental models from scratch, at the
-        # same cost, so that a model whose columns changed with the code is made again
-        full_refresh = full_refresh or first is None
-    tags = {FULL_REFRESH_TAG: "true"} if full_refresh else {}
-    selection = None
-    if months:  # one run for the whole range of months (the partitioned assets take ranges)
-        tags |= {
-            ASSET_PARTITION_RANGE_START_TAG: months[0],
-            ASSET_PARTITION_RANGE_END_TAG: months[1],
-        }
-    else:  # no month has files yet: reference data and the register only
-        graph = defs().resolve_asset_graph()
-        selection = [
-            key for key in graph.materializable_asset_keys if graph.get(key).partitions_def is None
-        ]
-    from . import dbt_runner
+    from . import dbt_runner, progress
 
     # dbt's process imports dbt and parses the project while Dagster starts and files land
     dbt_runner.start(settings().data_dir, run_id)
-    result = execute(tags, selection, run_id=run_id)
+    progress.current().line(f"run: {planned.periods} ({planned.reason})")
+    from .assets.sensors import run_request
+    from .definitions import defs
+
+    request = run_request(planned, defs().resolve_asset_graph())
+    result = execute(request.tags, request.asset_selection, run_id=run_id)
     elapsed = time.perf_counter() - started
     if not result.success:
         from .assets.executor import describe_failure, record_failure
@@ -209,7 +187,7 @@ def _run_locked(full_refresh: bool, months: tuple[str, str] | None, run_id: str)
             file=sys.stderr,
         )
         return 1
-    changes.save_state(files, started_at=run_started)
+    changes.save_state(now, started_at=run_started)
     return _report(settings().warehouse_path, elapsed)
 
 

@@ -20,8 +20,14 @@ WAREHOUSE_JOB = "warehouse"
 MONTHLY_TAG = "monthly"
 # run tag: rebuild incremental models from scratch (once, after a model's columns changed)
 FULL_REFRESH_TAG = "zhaoshang/full_refresh"
-# run tag: the months a run was asked for, as the sensor saw them ("2023-06", "2023-06..2023-07")
+# run tag: the months a run rebuilds ("2023-06", "2023-06..2023-12", "none")
 PERIODS_TAG = "zhaoshang/periods"
+# run tag: why (changes.plan_run's reason)
+REASON_TAG = "zhaoshang/reason"
+# Dagster's run tags for one run over a range of partitions (the documented strings; a test
+# checks them against Dagster's own)
+PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 # A period's figures are as of the end of the month in Beijing, whatever the machine's zone.
 TIMEZONE = "Asia/Shanghai"
 # `zhaoshang run` exits with this when the build was held (an error-severity rule failed).

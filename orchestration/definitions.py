@@ -4,7 +4,8 @@ Loaded lazily: dbt's manifest is (re)built on load when the dbt project changed,
 asset graph always matches the models. Policies are applied here, once, for every asset:
 the in-process executor holding the data folder's run lock (one DuckDB writer at a time,
 one run at a time, and no 12-18 s per-step start-up; ``assets/executor.py``), the monthly
-schedule, the sensor on new files, and the resources.
+schedule and the sensor on the raw folder (both plan their runs with ``changes.plan_run``,
+as the command line does: ``assets/sensors.py``), and the resources.
 
 Landing of submissions, the fact, the period-grain marts and the rules are partitioned by
 month (``assets/partitions.py``); everything else is unpartitioned and rebuilt whole in
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from .constants import WAREHOUSE_JOB, deadline_day
+from .constants import WAREHOUSE_JOB
 
 
 @dg.definitions
@@ -29,23 +30,13 @@ def defs() -> dg.Definitions:
     from .assets.publish import published_warehouse
     from .assets.reconciliation import reconciliation_rules, rule_runs
     from .assets.report import dbt_docs, monthly_report
-    from .assets.sensors import raw_files_sensor
+    from .assets.sensors import monthly_schedule, raw_files_sensor
     from .resources import WarehouseResource
 
     job = dg.define_asset_job(
         WAREHOUSE_JOB,
         selection=dg.AssetSelection.all(),
         description="Land, build, reconcile, publish (one month, or a range of months in one run)",
-    )
-    # The day after the submission deadline (default the 6th), 06:00 Beijing time: the month
-    # that ended last is built again, so R11 names the units whose forms never came.
-    schedule = dg.build_schedule_from_partitioned_job(
-        job,
-        name="monthly_warehouse",
-        day_of_month=deadline_day() + 1,
-        hour_of_day=6,
-        minute_of_hour=0,
-        default_status=dg.DefaultScheduleStatus.RUNNING,
     )
     return dg.Definitions(
         assets=[
@@ -61,7 +52,7 @@ def defs() -> dg.Definitions:
         ],
         asset_checks=[reconciliation_rules],
         jobs=[job],
-        schedules=[schedule],
+        schedules=[monthly_schedule],
         sensors=[raw_files_sensor],
         resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
         executor=one_run_at_a_time,

@@ -29,31 +29,40 @@ def folders(tmp_path: Path):
         yield raw, data
 
 
+def _save() -> dict:
+    """A successful run now: its state saved, and loaded back as the next run sees it."""
+    changes.save_state(changes.current_state(changes.scan({})), started_at="t")
+    return changes.trusted(changes.load_state())
+
+
+def _plan(before: dict | None) -> changes.RunPlan:
+    files = changes.scan(before["files"] if before else {})
+    return changes.plan_run(before, changes.current_state(files))
+
+
 def test_the_same_files_after_a_successful_run_are_no_change(folders) -> None:
-    files = changes.scan({})
-    assert changes.nothing_changed(None, files) is False  # no run yet
-    changes.save_state(files, started_at="2026-11-22T00:00:00+00:00")
-    state = changes.load_state()
-    assert changes.nothing_changed(state, changes.scan(state["files"]))
+    assert _plan(None).kind == "everything"  # no run yet
+    assert _plan(None).reason == "no earlier run to compare with"
+    assert _plan(_save()).kind == "nothing"
 
 
 def test_a_touched_file_is_no_change_but_new_bytes_are(folders) -> None:
     raw, _ = folders
-    changes.save_state(changes.scan({}), started_at="t")
+    state = _save()
     path = raw / "submissions" / "2023-06" / "五华区" / "明细.csv"
     os.utime(path, ns=(1, 1))  # touched: same bytes
-    state = changes.load_state()
-    assert changes.nothing_changed(state, changes.scan(state["files"]))
+    assert _plan(state).kind == "nothing"
     path.write_text("序号,项目编号\n1,KM20230002\n")
     files = changes.scan(state["files"])
     assert changes.changed_files(state["files"], files) == ["submissions/2023-06/五华区/明细.csv"]
-    assert not changes.nothing_changed(state, files)
+    assert _plan(state) == changes.RunPlan(
+        "months", ("2023-06", "2023-06"), "files of 2023-06 changed"
+    )
 
 
 def test_a_removed_file_a_new_file_and_a_lost_warehouse_are_changes(folders) -> None:
     raw, data = folders
-    changes.save_state(changes.scan({}), started_at="t")
-    state = changes.load_state()
+    state = _save()
     (raw / "submissions" / "2023-06" / "五华区" / "明细.csv").unlink()
     assert changes.changed_files(state["files"], changes.scan({})) == [
         "submissions/2023-06/五华区",  # now an empty unit folder, recorded as such
@@ -64,56 +73,64 @@ def test_a_removed_file_a_new_file_and_a_lost_warehouse_are_changes(folders) -> 
     )
     (raw / "reference" / "aliases.csv").write_text("alias,unit_code\n")
     assert changes.changed_files(state["files"], changes.scan({})) == ["reference/aliases.csv"]
+    assert _plan(state).kind == "everything"  # reference data: every month, from scratch
     (raw / "reference" / "aliases.csv").unlink()
-    assert changes.nothing_changed(state, changes.scan({}))
+    assert _plan(state).kind == "nothing"
     (data / "warehouse.duckdb").unlink()
-    assert not changes.nothing_changed(state, changes.scan({}))
+    assert changes.trusted(changes.load_state()) is None  # nothing published to build on
 
 
 def test_other_code_or_a_passed_deadline_is_a_change(
     folders, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ZS_TODAY", "2024-01-05")  # December's forms are due today
-    changes.save_state(changes.scan({}), started_at="t")
-    state = changes.load_state()
-    assert changes.nothing_changed(state, changes.scan(state["files"]))
+    state = _save()
+    assert _plan(state).kind == "nothing"
     monkeypatch.setenv("ZS_TODAY", "2024-01-06")  # now they are late: R11 may name someone
-    assert not changes.nothing_changed(state, changes.scan(state["files"]))
+    assert _plan(state) == changes.RunPlan(
+        "months", ("2023-12", "2023-12"), "the submission deadline of 2023-12 passed"
+    )
     monkeypatch.setenv("ZS_TODAY", "2024-01-05")
     state["code"] = "another version"
-    assert not changes.nothing_changed(state, changes.scan(state["files"]))
+    assert _plan(state) == changes.RunPlan("everything", ("2023-06", "2023-06"), "the code changed")
 
 
-def test_a_run_rebuilds_from_the_first_month_that_changed(
+def test_a_run_rebuilds_from_the_first_month_that_changed_to_the_last_with_files(
     folders, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     raw, _ = folders
     monkeypatch.setenv("ZS_TODAY", "2024-01-05")
-    assert changes.first_month_changed(None, changes.scan({})) is None  # no run yet: all
-    changes.save_state(changes.scan({}), started_at="t")
-    state = changes.load_state()
-    assert changes.first_month_changed(state, changes.scan(state["files"])) is None  # nothing
+    state = _save()
 
-    def first() -> str | None:
-        return changes.first_month_changed(state, changes.scan(state["files"]))
+    def months() -> tuple[str, str] | None:
+        planned = _plan(state)
+        return planned.kind, planned.months
 
     later = raw / "submissions" / "2023-09" / "五华区"
     later.mkdir(parents=True)
     (later / "明细.csv").write_text("序号,项目编号\n1,KM20230001\n")
-    assert first() == "2023-09"  # a new month
+    assert months() == ("months", ("2023-09", "2023-09"))  # a new month
     (raw / "submissions" / "2023-06" / "五华区" / "明细.csv").write_text("序号\n")
-    assert first() == "2023-06"  # and a revised earlier one: from the earlier on
+    # and a revised earlier one: from the earlier on, to the last month with files
+    assert months() == ("months", ("2023-06", "2023-09"))
     (raw / "reference" / "aliases.csv").write_text("alias,unit_code\n")
-    assert first() is None  # reference data: every month
+    assert months() == ("everything", ("2023-06", "2023-09"))  # reference data: every month
     (raw / "reference" / "aliases.csv").unlink()
     monkeypatch.setenv("ZS_TODAY", "2024-01-06")  # December's deadline passed since
-    assert first() == "2023-06"
-    changes.save_state(changes.scan(state["files"]), started_at="t")
-    state = changes.load_state()
+    assert months() == ("months", ("2023-06", "2023-12"))
+    state = _save()
     monkeypatch.setenv("ZS_TODAY", "2024-02-06")
-    assert first() == "2024-01"  # the month whose deadline passed (R11, submission status)
+    # the month whose deadline passed (R11, submission status), though it has no files
+    assert months() == ("months", ("2024-01", "2024-01"))
+    misplaced = raw / "submissions" / "2099-01" / "五华区"
+    misplaced.mkdir(parents=True)
+    (misplaced / "明细.csv").write_text("序号\n")
+    state = _save()
+    assert months() == ("nothing", None)
+    (misplaced / "明细.csv").write_text("序号,项目编号\n")
+    assert months() == ("unpartitioned", None)  # set aside, with the reason, no month rebuilt
     state["code"] = "another version"
-    assert first() is None
+    assert months() == ("everything", ("2023-06", "2023-09"))
 
 
 def test_opening_the_build_for_writing_forgets_the_state(folders) -> None:
@@ -121,7 +138,7 @@ def test_opening_the_build_for_writing_forgets_the_state(folders) -> None:
 
     _, data = folders
     (data / "build" / "warehouse.duckdb").unlink()  # a real DuckDB file is made on connect
-    changes.save_state(changes.scan({}), started_at="t")
+    changes.save_state(changes.current_state(changes.scan({})), started_at="t")
     with WarehouseResource().connect():
         pass
     assert changes.load_state() is None  # a killed or Dagster-started run leaves nothing

@@ -337,15 +337,12 @@ def test_full_refresh_rebuilds_the_fact_from_scratch(clean_build: Built, tmp_pat
     (data / "run_state.json").unlink()
     assert run_warehouse(raw, data).exit_code == 0 and planted() == 0
     plant()
-    from dagster._core.storage.tags import (
-        ASSET_PARTITION_RANGE_END_TAG,
-        ASSET_PARTITION_RANGE_START_TAG,
-    )
+    from orchestration.constants import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
     tags = {
         FULL_REFRESH_TAG: "true",  # as an operator adds it to a run in the UI
-        ASSET_PARTITION_RANGE_START_TAG: "2023-12",
-        ASSET_PARTITION_RANGE_END_TAG: "2023-12",
+        PARTITION_RANGE_START_TAG: "2023-12",
+        PARTITION_RANGE_END_TAG: "2023-12",
     }
     with pointing_at(raw, data):
         result = execute(tags)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import subprocess
 import time
@@ -85,6 +86,8 @@ def test_a_run_shows_its_stages_live_on_a_terminal_and_a_line_each_elsewhere(
         summary = [line for line in lines if line.split("\r")[-1].startswith(f"  {stage}: ")]
         assert len(summary) == 1, (stage, summary)
     assert "  landing submissions: 1/1 files" in shown
+    # first what the run rebuilds and why (changes.plan_run)
+    assert re.search(r"run: 20\d\d-\d\d(\.\.20\d\d-\d\d)? \(files of 20\d\d-\d\d changed\)", shown)
     assert "Running with dbt" not in shown  # dbt's own log went to its file
     assert "published" in shown
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -9,12 +10,15 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
-from orchestration.assets.sensors import PERIODS_TAG, raw_files_sensor
+from orchestration.assets.sensors import raw_files_sensor
+from orchestration.constants import (
+    FULL_REFRESH_TAG,
+    PARTITION_RANGE_END_TAG,
+    PARTITION_RANGE_START_TAG,
+    PERIODS_TAG,
+    REASON_TAG,
+)
 from orchestration.definitions import defs
 
 from . import spreadsheets as ss
@@ -32,10 +36,15 @@ def _tick(cursor: str | None) -> tuple[list[dg.RunRequest] | dg.SkipReason, str 
 
 
 def _range(request: dg.RunRequest) -> tuple[str, str]:
-    return (
-        request.tags[ASSET_PARTITION_RANGE_START_TAG],
-        request.tags[ASSET_PARTITION_RANGE_END_TAG],
-    )
+    return (request.tags[PARTITION_RANGE_START_TAG], request.tags[PARTITION_RANGE_END_TAG])
+
+
+def test_the_partition_range_tags_are_dagsters() -> None:
+    """Written out (Dagster documents the strings; its constants are private): the same."""
+    from dagster._core.storage import tags
+
+    assert PARTITION_RANGE_START_TAG == tags.ASSET_PARTITION_RANGE_START_TAG
+    assert PARTITION_RANGE_END_TAG == tags.ASSET_PARTITION_RANGE_END_TAG
 
 
 @pytest.fixture
@@ -49,10 +58,12 @@ def raw(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_what_the_sensor_asks_for(raw: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the first look: reference data is new, so every month with files, in one run
+    # the first look: nothing seen before, so everything over every month with files
     (first,), cursor = _tick(None)
     assert _range(first) == ("2023-05", "2023-12")
     assert first.asset_selection is None  # everything
+    assert first.tags[FULL_REFRESH_TAG] == "true"
+    assert first.tags[REASON_TAG] == "no earlier run to compare with"
 
     again, cursor = _tick(cursor)
     assert isinstance(again, dg.SkipReason)
@@ -64,18 +75,20 @@ def test_what_the_sensor_asks_for(raw: Path, monkeypatch: pytest.MonkeyPatch) ->
     touched, cursor = _tick(cursor)
     assert isinstance(touched, dg.SkipReason)
 
-    # a new month: that month's partitions and what is downstream of them, nothing else
+    # a new month: from that month to the last with files, and what its files feed
     shutil.copytree(SAMPLE / "submissions" / "2023-07", raw / "submissions" / "2023-07")
     (july,), cursor = _tick(cursor)
-    assert _range(july) == ("2023-07", "2023-07")
-    assert july.tags[PERIODS_TAG] == "2023-07"
+    assert _range(july) == ("2023-07", "2023-12")
+    assert july.tags[PERIODS_TAG] == "2023-07..2023-12"
+    assert july.tags[REASON_TAG] == "files of 2023-07 changed"
+    assert FULL_REFRESH_TAG not in july.tags
     assert LANDING_SUBMISSIONS in july.asset_selection and FACT in july.asset_selection
     assert LANDING_REFERENCE not in july.asset_selection
 
-    # a revision of June: June's partitions (the models rebuild every period from June on)
+    # a revision of June: from June on (the models rebuild every period from June on)
     june.write_bytes(june.read_bytes().replace(b"\r\n", b"\n"))
     (revised,), cursor = _tick(cursor)
-    assert _range(revised) == ("2023-06", "2023-06")
+    assert _range(revised) == ("2023-06", "2023-12")
     assert revised.run_key != july.run_key
 
     # May and December revised together: one run, from May to December
@@ -89,19 +102,18 @@ def test_what_the_sensor_asks_for(raw: Path, monkeypatch: pytest.MonkeyPatch) ->
     # and set the file aside
     shutil.copytree(SAMPLE / "submissions" / "2023-08", raw / "submissions" / "2099-01")
     (early,), cursor = _tick(cursor)
-    assert early.tags[PERIODS_TAG] == "elsewhere"
-    assert ASSET_PARTITION_RANGE_START_TAG not in early.tags
+    assert early.tags[PERIODS_TAG] == "none"
+    assert PARTITION_RANGE_START_TAG not in early.tags
     assert LANDING_REFERENCE in early.asset_selection
     assert LANDING_SUBMISSIONS not in early.asset_selection and FACT not in early.asset_selection
 
-    # when a month enters the window (here: the first month kept moves), its files are
-    # noticed without changing: out of the window, set aside; back in, built
+    # another first month kept: every month is built again, from scratch
     monkeypatch.setenv("ZS_FIRST_PERIOD", "2023-06")
     (left,), cursor = _tick(cursor)
-    assert left.tags[PERIODS_TAG] == "elsewhere"
+    assert _range(left) == ("2023-06", "2023-12") and left.tags[FULL_REFRESH_TAG] == "true"
     monkeypatch.setenv("ZS_FIRST_PERIOD", "2020-01")
     (back,), cursor = _tick(cursor)
-    assert _range(back) == ("2023-05", "2023-05")
+    assert _range(back) == ("2023-05", "2023-12")
 
     # a new version of the register: every month uses it, so one run of everything
     (raw / "register").mkdir()
@@ -109,6 +121,51 @@ def test_what_the_sensor_asks_for(raw: Path, monkeypatch: pytest.MonkeyPatch) ->
     (register,), cursor = _tick(cursor)
     assert _range(register) == ("2023-05", "2023-12")  # every month that has files
     assert register.asset_selection is None
+    assert register.tags[REASON_TAG].startswith("reference data or the register changed")
+
+
+def test_the_command_line_and_the_sensor_plan_the_same_run(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One planner: given the same change since the same state, the same months, the same
+    selection and the same reason, whether the command line or the sensor asks."""
+    from orchestration import changes
+    from orchestration.assets.sensors import run_request
+    from orchestration.cli import plan
+
+    data = tmp_path / "data"
+    (data / "build").mkdir(parents=True)
+    (data / "build" / "warehouse.duckdb").write_bytes(b"")  # a build and a published file
+    (data / "warehouse.duckdb").write_bytes(b"")
+    monkeypatch.setenv("ZS_DATA_DIR", str(data))
+    graph = defs().resolve_asset_graph()
+
+    def both() -> tuple[dg.RunRequest, dg.RunRequest]:
+        (sensed,), _ = _tick(cursor)
+        planned, _, _ = plan()
+        return sensed, run_request(planned, graph)
+
+    # the same state seen by both: the command line's last run, the sensor's cursor
+    monkeypatch.setenv("ZS_TODAY", "2024-01-05")  # December's forms are due today
+    _, cursor = _tick(None)
+    changes.save_state(json.loads(cursor), started_at="t")
+    june = next((raw / "submissions" / "2023-06" / "西山区").glob("*明细*"))
+    june.write_bytes(june.read_bytes() + b"\n")
+    shutil.copytree(SAMPLE / "submissions" / "2023-07", raw / "submissions" / "2023-07")
+    monkeypatch.setenv("ZS_TODAY", "2024-01-06")  # and December's deadline passed
+    for step in ("months", "reference"):
+        if step == "reference":
+            (raw / "register").mkdir()
+            shutil.copy(next((SAMPLE / "register").glob("*2023*")), raw / "register")
+        sensed, asked = both()
+        assert sensed.tags == asked.tags, step
+        assert sensed.asset_selection == asked.asset_selection, step
+        if step == "months":
+            assert _range(sensed) == ("2023-06", "2023-12")
+            assert sensed.tags[REASON_TAG] == (
+                "files of 2023-06, 2023-07 changed; the submission deadline of 2023-12 passed"
+            )
+    assert _range(sensed) == ("2023-05", "2023-12") and sensed.asset_selection is None
 
 
 def _query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -185,10 +242,12 @@ def test_a_new_month_and_a_revision_materialize_only_their_months(tmp_path: Path
         old = _query(build, figures, [project])
         ss.edit(detail, ss.row_with(project), 4, lambda v: round(v + 1, 2))  # June YTD + 1 亿元
         (request,), cursor = _tick(cursor)
-        assert _range(request) == ("2023-06", "2023-06")
+        assert _range(request) == ("2023-06", "2023-12")
         result = execute(request.tags, request.asset_selection, instance)
         assert result.success
-        assert {p for _, p in _materialized(result) if p is not None} == {"2023-06"}
+        assert {p for _, p in _materialized(result) if p is not None} == {
+            f"2023-{m:02d}" for m in range(6, 13)
+        }
         rebuilt = _built_at(data)
         assert {p for p in rebuilt if rebuilt[p] != after[p]} == {
             p for p in after if p >= "2023-06"
@@ -229,7 +288,9 @@ def test_the_schedule_builds_the_month_that_ended_last_after_the_deadline() -> N
     assert schedule.cron_schedule == "0 6 6 * *"
     assert schedule.execution_timezone == "Asia/Shanghai"
     context = dg.build_schedule_context(
-        scheduled_execution_time=datetime(2026, 12, 6, 6, tzinfo=ZoneInfo("Asia/Shanghai"))
+        scheduled_execution_time=datetime(2026, 12, 6, 6, tzinfo=ZoneInfo("Asia/Shanghai")),
+        repository_def=defs().get_repository_def(),
     )
     (request,) = schedule.evaluate_tick(context).run_requests
-    assert request.partition_key == "2026-11"
+    assert _range(request) == ("2026-11", "2026-11")  # November's forms were due on the 5th
+    assert request.tags[REASON_TAG] == "the submission deadline of 2026-11 passed"

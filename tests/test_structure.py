@@ -157,3 +157,48 @@ def test_dbt_runs_in_one_warm_process_that_reports_failures_and_is_replaced(
     assert not dbt_here, f"dbt ({dbt_here}) was imported into the run's own process"
     # what dbt leaves in the data folder: its kept parse, and no step's folder
     assert [p.name for p in (tmp_path / "build" / "dbt").iterdir()] == ["partial_parse.msgpack"]
+
+
+def test_the_code_imports_nothing_private_of_dagster() -> None:
+    """Only Dagster's public API (``dagster``, ``dagster_dbt``): a private module may move in
+    any release. (A logger's name is no import.)"""
+    private = []
+    for path in [*REPO.glob("orchestration/**/*.py"), *REPO.glob("expectations/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            private += [
+                f"{path.relative_to(REPO)}: {n}" for n in names if n.startswith("dagster._")
+            ]
+    assert private == []
+
+
+def test_the_readme_is_a_front_door_and_the_guide_links_hold() -> None:
+    """At most 200 lines; every relative link of the README and of docs/ resolves; no
+    timing outside bench/RESULTS.md (a figure goes stale, one place keeps them dated)."""
+    import re
+
+    readme = REPO / "README.md"
+    pages = [readme, *sorted((REPO / "docs").glob("*.md"))]
+    assert len(readme.read_text(encoding="utf-8").splitlines()) <= 200
+    broken, timed = [], []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if (
+                not target.startswith(("http://", "https://"))
+                and not (page.parent / target).exists()
+            ):
+                broken.append(f"{page.name}: {target}")
+        prose = re.sub(r"```.*?```", "", text, flags=re.S)  # what a command prints is no claim
+        timed += [
+            f"{page.name}: {m.group(0)}"
+            for m in re.finditer(r"\b\d+(?:[.,]\d+)?(?:[–-]\d+(?:[.,]\d+)?)? ?(?:s|min)\b", prose)
+        ]
+    assert broken == []
+    assert timed == []
