@@ -145,6 +145,9 @@ class RunPlan:
     kind: str
     months: tuple[str, str] | None
     reason: str
+    # months, and files that belong to no open month changed too: the unpartitioned assets
+    # run as well (the reference landing sets those files aside, with the reason)
+    with_unpartitioned: bool = False
 
     @property
     def full_refresh(self) -> bool:
@@ -192,7 +195,10 @@ def plan_run(before: dict | None, now: dict, *, full_refresh: bool = False) -> R
         reasons.append(f"the submission deadline of {month} passed")
     if months:
         first = min(months)
-        return RunPlan("months", (first, max([*months, *present])), "; ".join(reasons))
+        if elsewhere:
+            reasons.append("files that belong to no open month changed")
+        span = (first, max([*months, *present]))
+        return RunPlan("months", span, "; ".join(reasons), with_unpartitioned=elsewhere)
     if elsewhere:
         return RunPlan("unpartitioned", None, "files that belong to no open month changed")
     return RunPlan("nothing", None, "no raw file, no code, no deadline changed")

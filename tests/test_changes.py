@@ -129,6 +129,14 @@ def test_a_run_rebuilds_from_the_first_month_that_changed_to_the_last_with_files
     assert months() == ("nothing", None)
     (misplaced / "明细.csv").write_text("序号,项目编号\n")
     assert months() == ("unpartitioned", None)  # set aside, with the reason, no month rebuilt
+    (raw / "submissions" / "2023-09" / "五华区" / "明细.csv").write_text("序号\n")
+    both = _plan(state)  # and a month's file: that month, and the unpartitioned assets too
+    assert (both.kind, both.months, both.with_unpartitioned) == (
+        "months",
+        ("2023-09", "2023-09"),
+        True,
+    )
+    assert both.reason == "files of 2023-09 changed; files that belong to no open month changed"
     state["code"] = "another version"
     assert months() == ("everything", ("2023-06", "2023-09"))
 

@@ -55,7 +55,8 @@ MONTH_RUN = dg.AssetSelection.assets(landing_submissions).downstream()
 def run_request(plan: RunPlan, asset_graph, run_key: str | None = None) -> dg.RunRequest:
     """The plan as a run of the warehouse job: its months as one partition range, its
     selection, why. Everything: every asset (none partitioned when no month has files);
-    months: what their files feed; unpartitioned: the assets that are not partitioned."""
+    months: what their files feed (every asset when files outside the months changed too);
+    unpartitioned: the assets that are not partitioned."""
     tags = {PERIODS_TAG: plan.periods, REASON_TAG: plan.reason[:200]}
     if plan.full_refresh:
         tags[FULL_REFRESH_TAG] = "true"
@@ -67,7 +68,8 @@ def run_request(plan: RunPlan, asset_graph, run_key: str | None = None) -> dg.Ru
         ]
     else:
         tags |= {PARTITION_RANGE_START_TAG: plan.months[0], PARTITION_RANGE_END_TAG: plan.months[1]}
-        selection = None if plan.full_refresh else list(MONTH_RUN.resolve(asset_graph))
+        whole = plan.full_refresh or plan.with_unpartitioned
+        selection = None if whole else list(MONTH_RUN.resolve(asset_graph))
     return dg.RunRequest(run_key=run_key, asset_selection=selection, tags=tags)
 
 
