@@ -61,15 +61,15 @@ def run_request(plan: RunPlan, asset_graph, run_key: str | None = None) -> dg.Ru
     if plan.full_refresh:
         tags[FULL_REFRESH_TAG] = "true"
     if plan.months is None:
-        selection = [
+        selection = sorted(
             key
             for key in asset_graph.materializable_asset_keys
             if asset_graph.get(key).partitions_def is None
-        ]
+        )
     else:
         tags |= {PARTITION_RANGE_START_TAG: plan.months[0], PARTITION_RANGE_END_TAG: plan.months[1]}
         whole = plan.full_refresh or plan.with_unpartitioned
-        selection = None if whole else list(MONTH_RUN.resolve(asset_graph))
+        selection = None if whole else sorted(MONTH_RUN.resolve(asset_graph))
     return dg.RunRequest(run_key=run_key, asset_selection=selection, tags=tags)
 
 
