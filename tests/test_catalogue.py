@@ -1,6 +1,6 @@
 """The catalogue is the single source: a rule is added as one SQL file and its YAML, and
 every part of the warehouse finds it (the audit's union, Great Expectations, Dagster's asset
-checks), with no other file edited. Done on a copy of the project, over a copy of the
+checks, the clerk's check when its meta says so), with no other file edited. Done on a copy of the project, over a copy of the
 shared build's folders (the copy's code differs: its first run builds every model again)."""
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ PROBE_YAML = """models:
         guards: fact_capital_arrival
         label: 单月大额到位
         title: A project whose arrivals of one month exceed 5 亿元
+        checkable_alone: true
 """
 
 
@@ -102,6 +103,11 @@ def test_a_rule_added_as_one_sql_and_one_yaml_is_found_everywhere(
                 [rule_id],
             ).fetchall()
         )
+        (flagged,) = con.execute(
+            "select source_file from audit.reconciliation_results "
+            "where rule_id = ? and status = 'fail' order by period desc, source_file limit 1",
+            [rule_id],
+        ).fetchone()
     assert found.get("fail", 0) > 0 and found.get("pass", 0) > 0, found
     # Great Expectations validated its relation (and found its failures)
     with duckdb.connect(str(data / "build" / "warehouse.duckdb"), read_only=True) as con:
@@ -122,3 +128,6 @@ def test_a_rule_added_as_one_sql_and_one_yaml_is_found_everywhere(
     assert listing.returncode == 0, listing.stderr[-3000:]
     checks = json.loads(listing.stdout.strip().splitlines()[-1])
     assert f"marts/fact_capital_arrival:{model}" in checks, [c for c in checks if "r1" in c]
+    # the clerk's check of the file it flagged (its meta says one submission can be checked)
+    checked = run_in(project, raw, data, "-m", "orchestration.cli", "check", str(raw / flagged))
+    assert f"[提醒] {rule_id}：" in checked.stdout, checked.stdout[-3000:] + checked.stderr[-2000:]
