@@ -17,7 +17,9 @@ computed by DuckDB: a few ms on the sample, a fraction of a second at a province
 a view's, when its definition is unchanged and only its inputs changed, its content too
 (the view need not be created again, and a view over changed files may still show the same
 rows: the reference data read through the list of current files); a table's or a test's,
-its input fingerprint. A node whose fingerprint is the one stored at its last success, and
+its input fingerprint; an ephemeral model's (never built: dbt writes it into the query of
+what reads it, the culprits' causes), its input fingerprint, and what reads it waits for
+what it reads. A node whose fingerprint is the one stored at its last success, and
 whose relation exists, is excluded from the step (``--exclude``); the others run, and
 those that succeed store theirs (table ``dbt_state.nodes`` in the build warehouse: the state
 goes with the data it describes), computed from what they read as the step ends. A failed or
@@ -248,6 +250,21 @@ class _Planner:
     def is_view(self, uid: str) -> bool:
         return self.manifest.nodes[uid].config.materialized == "view"
 
+    def is_ephemeral(self, uid: str) -> bool:
+        """Never built (dbt inlines it into what reads it): what it yields follows from its
+        definition and its inputs, which is its data fingerprint."""
+        return self.manifest.nodes[uid].config.materialized == "ephemeral"
+
+    def built_parents(self, uid: str) -> list[str]:
+        """The nodes ``uid`` reads, through the ephemeral ones (which dbt never reports)."""
+        out: list[str] = []
+        for parent in _parents(self.manifest.nodes[uid]):
+            if parent in self.manifest.nodes and self.is_ephemeral(parent):
+                out += [p for p in self.built_parents(parent) if p not in out]
+            elif parent not in out:
+                out.append(parent)
+        return out
+
     def relation(self, uid: str) -> str | None:
         node = self.manifest.nodes[uid]
         return None if node.resource_type == "test" else f"{node.schema}.{node.alias}".lower()
@@ -285,6 +302,11 @@ class _Planner:
         for uid in self.order:
             definition = self.definition_of[uid]
             inputs = self.inputs(con, uid, data, relations)
+            if self.is_ephemeral(uid):
+                data[uid] = inputs
+                if any(p in new for p in _parents(self.manifest.nodes[uid])):
+                    new.add(uid)
+                continue
             before = stored.get(uid)
             relation = self.relation(uid)
             exists = relation is None or relation in relations
@@ -309,11 +331,7 @@ class _Planner:
                 result.unchanged[uid] = data[uid]
         in_step = {uid for uid in result.to_run if _in_step(self.manifest, uid, self.monthly)}
         result.waits = {
-            uid: [
-                p
-                for p in _parents(self.manifest.nodes[uid])
-                if p in in_step or p in result.unchanged
-            ]
+            uid: [p for p in self.built_parents(uid) if p in in_step or p in result.unchanged]
             for uid in result.unchanged
         }
         return result
@@ -335,6 +353,9 @@ def record(database: Path, planned: Plan, results: list[tuple[str, str]]) -> Non
         relations = _relations(con)
         data: dict[str, str] = {}
         for uid in planner.order:
+            if planner.is_ephemeral(uid):  # as planned: from its definition and inputs
+                data[uid] = planner.inputs(con, uid, data, relations)
+                continue
             left = uid in planned.seen and uid not in planned.to_run
             if status.get(uid) in BUILT or left:
                 inputs = planner.inputs(con, uid, data, relations)

@@ -7,7 +7,6 @@
 -- direction contradicts the gap (a negative share) never comes before one that explains
 -- it — and the first is the total's suspect. `ranking` says what each explains and what,
 -- if anything, is left unexplained.
-{{ config(tags=['monthly']) }}
 
 {%- set max_members = 4 %}
 
