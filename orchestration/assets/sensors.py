@@ -27,8 +27,6 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from ..changes import (
-    ELSEWHERE,
-    REFERENCE,
     RunPlan,
     current_state,
     last_period_past_deadline,
@@ -115,6 +113,3 @@ def monthly_schedule(context: dg.ScheduleEvaluationContext):
     if plan.kind == "nothing":
         return dg.SkipReason(plan.reason)
     return run_request(plan, context.repository_def.asset_graph, _key(now, plan))
-
-
-__all__ = ["ELSEWHERE", "REFERENCE", "monthly_schedule", "raw_files_sensor", "run_request"]

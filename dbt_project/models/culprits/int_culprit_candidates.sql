@@ -1,8 +1,7 @@
 -- Everything this run found that moves a failed total, with the signed amount it moves the
 -- total's gap (actual − expected) by: one row per failed total (R12, R13) and candidate. Each
 -- suspect cause is its own model under models/culprits/causes/ (ephemeral: built into this
--- one's query); they return rule_id, period, unit_code, metric, cause, amount_low,
--- amount_high (equal for an exact amount), defect_key and note.
+-- one's query); each ends with macro cause_result, which gives them the same columns.
 --
 -- R13 (the city's detail total against the province's figure):
 --   unit_scale          a counted figure typed in the wrong unit: + its excess (int_unit_slips_found)

@@ -24,14 +24,4 @@ over_agreed as (
     group by r.period, r.unit_code, r.project_code
 )
 
-select
-    rule_id,
-    period,
-    unit_code,
-    metric,
-    cause,
-    amount as amount_low,
-    amount as amount_high,
-    defect_key,
-    note
-from over_agreed
+{{ cause_result('over_agreed') }}

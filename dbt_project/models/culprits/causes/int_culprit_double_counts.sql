@@ -20,14 +20,4 @@ double_counts as (
     where r.is_failure and f.ytd_value <> 0
 )
 
-select
-    rule_id,
-    period,
-    unit_code,
-    metric,
-    cause,
-    amount as amount_low,
-    amount as amount_high,
-    defect_key,
-    note
-from double_counts
+{{ cause_result('double_counts') }}

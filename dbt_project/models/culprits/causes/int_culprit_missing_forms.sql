@@ -141,26 +141,8 @@ missing_summaries as (
     where a.form = 'form_s' and h.last_ytd > 0
 )
 
-select
-    rule_id,
-    period,
-    unit_code,
-    metric,
-    cause,
-    amount_low,
-    amount_high,
-    defect_key,
-    note
-from missing_details
+{{ cause_result('missing_details', ranged=true) }}
+
 union all
-select
-    rule_id,
-    period,
-    unit_code,
-    metric,
-    cause,
-    amount_low,
-    amount_high,
-    defect_key,
-    note
-from missing_summaries
+
+{{ cause_result('missing_summaries', ranged=true) }}

@@ -20,14 +20,4 @@ parks_missing as (
     where r.is_failure and coalesce(r.actual_value, 0) <> r.expected_value
 )
 
-select
-    rule_id,
-    period,
-    unit_code,
-    metric,
-    cause,
-    amount as amount_low,
-    amount as amount_high,
-    defect_key,
-    note
-from parks_missing
+{{ cause_result('parks_missing') }}

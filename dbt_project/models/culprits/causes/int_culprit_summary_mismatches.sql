@@ -67,14 +67,4 @@ summary_mismatches as (
     qualify row_number() over (partition by rules.rule_id, r.period, r.unit_code, r.metric order by p.park_code) = 1
 )
 
-select
-    rule_id,
-    period,
-    unit_code,
-    metric,
-    cause,
-    amount as amount_low,
-    amount as amount_high,
-    defect_key,
-    note
-from summary_mismatches
+{{ cause_result('summary_mismatches') }}

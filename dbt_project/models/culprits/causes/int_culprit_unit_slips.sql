@@ -59,26 +59,8 @@ summary_slips as (
     where s.form = 'form_s'
 )
 
-select
-    rule_id,
-    period,
-    unit_code,
-    metric,
-    cause,
-    amount as amount_low,
-    amount as amount_high,
-    defect_key,
-    note
-from detail_slips
+{{ cause_result('detail_slips') }}
+
 union all
-select
-    rule_id,
-    period,
-    unit_code,
-    metric,
-    cause,
-    amount as amount_low,
-    amount as amount_high,
-    defect_key,
-    note
-from summary_slips
+
+{{ cause_result('summary_slips') }}

@@ -38,14 +38,4 @@ set_aside_amounts as (
     qualify row_number() over (partition by f.submission_id, f.source_row_number, f.metric order by p.register_version_id) = 1
 )
 
-select
-    rule_id,
-    period,
-    unit_code,
-    metric,
-    cause,
-    amount_low,
-    amount_high,
-    defect_key,
-    note
-from set_aside_amounts
+{{ cause_result('set_aside_amounts', ranged=true) }}
