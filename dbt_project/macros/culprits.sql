@@ -19,3 +19,13 @@ select
     note
 from {{ relation }}
 {%- endmacro %}
+
+{#- The most a missing form's YTD of `period` can be, from the unit's last YTD of the year
+    (`last_ytd`, of `last_period`): that YTD plus three times its average monthly pace for
+    each month since (a YTD never falls, so the least is `last_ytd` itself). -#}
+{% macro missing_ytd_at_most(last_ytd, period, last_period) -%}
+    {{ last_ytd }} * (
+        1 + 3 * (cast(right({{ period }}, 2) as integer) - cast(right({{ last_period }}, 2) as integer))
+        / cast(right({{ last_period }}, 2) as double)
+    )
+{%- endmacro %}

@@ -86,10 +86,7 @@ missing_details as (
         a.unit_code,
         h.metric || '_ytd' as metric,
         'missing_submission' as cause,
-        -(h.last_ytd * (
-            1 + 3 * (cast(right(a.period, 2) as integer) - cast(right(h.last_period, 2) as integer))
-            / cast(right(h.last_period, 2) as double)
-        )) as amount_low,
+        -({{ missing_ytd_at_most('h.last_ytd', 'a.period', 'h.last_period') }}) as amount_low,
         -h.last_ytd as amount_high,
         'missing|' || a.period || '|' || a.unit_code || '|form_a' as defect_key,
         case
@@ -127,10 +124,7 @@ missing_summaries as (
         h.metric || '_ytd' as metric,
         'missing_submission' as cause,
         h.last_ytd as amount_low,
-        h.last_ytd * (
-            1 + 3 * (cast(right(a.period, 2) as integer) - cast(right(h.last_period, 2) as integer))
-            / cast(right(h.last_period, 2) as double)
-        ) as amount_high,
+        {{ missing_ytd_at_most('h.last_ytd', 'a.period', 'h.last_period') }} as amount_high,
         'missing|' || a.period || '|' || a.unit_code || '|form_s' as defect_key,
         case
             when a.files is not null then '汇总表被搁置：' || a.files
