@@ -18,6 +18,7 @@ from pathlib import Path
 from .config import DBT_PROJECT_DIR
 from .constants import deadline_day
 from .periods import is_period, today
+from .seeds import form_a_metrics
 
 TARGET_DIR = DBT_PROJECT_DIR / "target"
 MANIFEST = TARGET_DIR / "manifest.json"
@@ -180,9 +181,14 @@ def rule_models() -> list[str]:
 
 
 def dbt_vars() -> dict[str, object]:
-    """The vars every build passes: the submission deadline (R11) and the rule models (the
-    audit's union reads them: macro rule_models)."""
-    return {"deadline_day": deadline_day(), "rule_models": rule_models()}
+    """The vars every build passes: the submission deadline (R11), the rule models (the
+    audit's union reads them: macro rule_models) and the metrics seed's form A metrics (the
+    column pairs of the landing table, the fact and the chain mart: macro form_a_metrics)."""
+    return {
+        "deadline_day": deadline_day(),
+        "rule_models": rule_models(),
+        "form_a_metrics": list(form_a_metrics()),
+    }
 
 
 def dbt_env(*, run_id: str | None = None, months: tuple[str, str] | None = None) -> dict[str, str]:

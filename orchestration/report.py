@@ -30,16 +30,56 @@ from markupsafe import Markup
 
 from .config import Settings
 from .ingest.parallel import workers
-from .seeds import cause_labels
+from .seeds import cause_labels, form_a_metrics, metric_order, seed
 
 TEMPLATE = "report.html.j2"
-AMOUNTS = ("arrived_out_of_province", "arrived_in_province", "arrived_out_of_city", "fdi_utilized")
+# the headline's amounts: the metrics seed's form A and derived metrics, in its order
+AMOUNTS = metric_order("form_a", "derived")
+# the lead metric: the trend chart, the chains' chart and their order
 TREND_METRIC = "arrived_out_of_province"
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 # new charts to draw from which worker processes pay for their start (about 1.5 s each)
 CHART_WORKERS_FROM = 12
 
 log = logging.getLogger(__name__)
+
+
+def _chain_chart(chains: list[dict]) -> Chart:
+    """The chains' YTD of the lead metric (TREND_METRIC), as bars."""
+    row = next(r for r in seed("metrics") if r["metric"] == TREND_METRIC)
+    label = row["metric_label"]
+    return Chart(
+        {
+            "width": 520,
+            "height": {"step": 18},
+            "data": {
+                "values": [
+                    {"产业链": c["chain_name"], label: float(c[f"{TREND_METRIC}_ytd"] or 0)}
+                    for c in chains
+                ]
+            },
+            "mark": "bar",
+            "encoding": {
+                "y": {"field": "产业链", "type": "nominal", "sort": None, "title": None},
+                "x": {
+                    "field": label,
+                    "type": "quantitative",
+                    "title": f"{label}（{row['canonical_unit']}，本年累计）",
+                },
+            },
+        }
+    )
+
+
+def _chain_amount_headers(metrics: list[str]) -> list[str]:
+    """The chain table's money columns' heads: each metric's label, its unit given where it
+    is not 亿元 (the table's unit)."""
+    rows = {r["metric"]: r for r in seed("metrics")}
+    return [
+        rows[m]["metric_label"]
+        + ("" if rows[m]["canonical_unit"] == "亿元" else f"（{rows[m]['canonical_unit']}）")
+        for m in metrics
+    ]
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -322,45 +362,20 @@ def _city(con: duckdb.DuckDBPyConnection, code: str, name: str, period: str, hel
         groups.setdefault(row["peer_group"], []).append(row)
     chains = _rows(
         con,
-        """
-        select scheme, chain_name, leader, lead_department, arrived_out_of_province_ytd,
-               arrived_in_province_ytd, fdi_utilized_ytd, projects_signed_ytd,
-               projects_started_ytd, projects_in_production_ytd, major_projects_signed_ytd
+        f"""
+        select *
         from marts.mart_chain_monthly
         where prefecture_code = ? and period = ?
-        order by chain_code = '_unassigned', arrived_out_of_province_ytd desc
-        """,
+        order by chain_code = '_unassigned', {TREND_METRIC}_ytd desc
+        """,  # noqa: S608 (our identifier)
         [code, period],
     )
-    chain_chart = None
-    if chains:
-        chain_chart = Chart(
-            {
-                "width": 520,
-                "height": {"step": 18},
-                "data": {
-                    "values": [
-                        {
-                            "产业链": c["chain_name"],
-                            "省外产业到位资金": float(c["arrived_out_of_province_ytd"] or 0),
-                        }
-                        for c in chains
-                    ]
-                },
-                "mark": "bar",
-                "encoding": {
-                    "y": {"field": "产业链", "type": "nominal", "sort": None, "title": None},
-                    "x": {
-                        "field": "省外产业到位资金",
-                        "type": "quantitative",
-                        "title": "省外产业到位资金（亿元，本年累计）",
-                    },
-                },
-            }
-        )
+    chain_chart = _chain_chart(chains) if chains else None
+    # the form A metrics the published mart has (one added to the seed since is not there
+    # until a run publishes again)
+    amounts = [m for m in form_a_metrics() if chains and f"{m}_ytd" in chains[0]]
     for c in chains:
-        for k in ("arrived_out_of_province_ytd", "arrived_in_province_ytd", "fdi_utilized_ytd"):
-            c[k] = _num(c[k])
+        c["amounts"] = [_num(c[f"{metric}_ytd"]) for metric in amounts]
     funnel = _rows(
         con,
         """
@@ -431,6 +446,7 @@ def _city(con: duckdb.DuckDBPyConnection, code: str, name: str, period: str, hel
         "quarter": quarter,
         "league": groups,
         "chains": chains,
+        "chain_amounts": _chain_amount_headers(amounts),
         "chain_chart": chain_chart,
         "funnel": funnel,
         "months": months,

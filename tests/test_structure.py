@@ -16,6 +16,7 @@ import pytest
 from orchestration.constants import dbt_vars, deadline_day
 from orchestration.dbt_setup import dbt_build_args, dbt_env, rule_models
 from orchestration.dbt_setup import dbt_vars as build_vars
+from orchestration.seeds import form_a_metrics
 
 REPO = Path(__file__).resolve().parent.parent
 ENTRY_POINTS = {"orchestration/cli.py"}
@@ -47,7 +48,12 @@ def test_dbt_arguments_and_environment_of_a_monthly_step(monkeypatch: pytest.Mon
     monkeypatch.setenv("ZS_TODAY", "2024-07-05")
     monkeypatch.delenv("ZS_SUBMISSION_DEADLINE_DAY", raising=False)
     passed = json.loads(args[args.index("--vars") + 1])
-    assert passed == build_vars() == {"deadline_day": 5, "rule_models": rule_models()}
+    assert passed == build_vars()
+    assert passed == {
+        "deadline_day": 5,
+        "rule_models": rule_models(),
+        "form_a_metrics": list(form_a_metrics()),
+    }
     assert len(passed["rule_models"]) >= 16
     assert "--full-refresh" not in dbt_build_args()
     # what changes with each run is its environment

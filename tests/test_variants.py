@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ import pytest
 import xlwt
 
 from orchestration.config import DBT_PROJECT_DIR
-from orchestration.dbt_setup import dbt_executable
+from orchestration.dbt_setup import dbt_executable, dbt_vars
 from orchestration.ingest.landing import load_raw
 from orchestration.ingest.text import find_date
 
@@ -346,6 +347,8 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--select",
             "+stg_forms__arrival_cells",
             "+stg_forms__summary_indicators",
+            "--vars",
+            json.dumps(dbt_vars()),
         ],
         env={**os.environ, "ZS_DATA_DIR": str(root / "data")},
         capture_output=True,

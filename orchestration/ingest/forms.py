@@ -14,13 +14,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..seeds import canonical_units, form_a_metrics, header_words
 from .reading import Grid, Rejection
 from .text import MONEY_UNITS, USD_UNITS, cell_text, find_date, norm_label, units_in
 
 HEADER_SEARCH_ROWS = 40
 
-METRICS = ("arrived_out_of_province", "arrived_in_province", "fdi_utilized")
-FORM_A_VALUES = [f"{m}_{k}" for m in METRICS for k in ("month", "ytd")]
+# the metrics seed's form_a metrics, each a column pair (本月 and 1-N月累计)
+FORM_A_VALUES = [f"{m}_{k}" for m in form_a_metrics() for k in ("month", "ytd")]
 
 
 @dataclass
@@ -40,12 +41,10 @@ class Table:
 
 
 def _metric(label: str) -> str | None:
-    if "省外" in label:
-        return "arrived_out_of_province"
-    if "省内" in label or "市外" in label:
-        return "arrived_in_province"
-    if "外资" in label:
-        return "fdi_utilized"
+    """The form A metric a header names (the seed's header_words; the first that matches)."""
+    for metric, words in header_words():
+        if any(word in label for word in words):
+            return metric
     return None
 
 
@@ -208,7 +207,9 @@ def _fill(table: Table, rows: list[list[object]], first: int, last: int) -> None
     for name, label in table.labels.items():
         in_header = units_in(label)
         if table.form == "form_a" and name in FORM_A_VALUES:
-            default = usd if name.startswith("fdi") else money
+            metric = name.rsplit("_", 1)[0]
+            default = usd if canonical_units()[metric] == "万美元" else money
+            # every column the form has gets a unit; staging reads "no unit" as "no column"
             table.units[name] = in_header[0] if in_header else default
         elif table.form in ("register", "published") and in_header:
             table.units[name] = in_header[0]

@@ -4,7 +4,9 @@ Every landed row carries its lineage: ``source_file`` (path under the raw folder
 ``sheet``, ``row_number`` (1-based, as a clerk counts rows in Excel), ``file_sha256`` and
 ``loaded_at``. Loading is incremental by content: a file whose (path, sha256) was landed
 before is skipped; a changed file is landed as a new version and the old one is kept and
-marked ``superseded_at``. Nothing under the raw folder is modified, and a file that cannot
+marked ``superseded_at``. A form A landed while the metrics seed listed other form A
+metrics is landed again (its rows replaced) the next time its month is landed, so that a
+metric added to the seed has its figures from the files already there. Nothing under the raw folder is modified, and a file that cannot
 be accepted is set aside in ``landing.rejected_files`` without stopping the others.
 """
 
@@ -26,6 +28,7 @@ import pyarrow as pa
 from .. import progress
 from ..periods import in_window, is_period
 from ..periods import window as accepted_window
+from ..seeds import form_a_metrics
 from .forms import FORM_A_VALUES, FORM_NAMES, Table
 from .limits import CELL_CHARS, FILE_BYTES, SHEET_ROWS
 from .parallel import read_tables
@@ -145,7 +148,10 @@ FILE_COLUMNS = [
     "row_count",
     "loaded_at",
     "superseded_at",
+    "metrics_known",  # the form A metrics the loader knew (a form A is landed again if others)
 ]
+# what landing.files.metrics_known says of a file landed now
+METRICS_KNOWN = ",".join(form_a_metrics())
 COLUMN_COLUMNS = ["submission_id", "column_name", "header_label", "column_letter"]
 REJECTED_COLUMNS = [
     "submission_id",
@@ -192,7 +198,11 @@ def _added_columns() -> list[tuple[str, str]]:
     """(table, column) of the columns that may have been added since a warehouse was first
     built (earlier rows keep them empty)."""
     out = [(name, c) for name, cols in ROW_TABLES.items() for c in cols]
-    return out + [("rejected_files", "period"), ("rejected_files", "unit_code")]
+    return out + [
+        ("rejected_files", "period"),
+        ("rejected_files", "unit_code"),
+        ("files", "metrics_known"),
+    ]
 
 
 def _creates() -> list[str]:
@@ -207,7 +217,7 @@ def _creates() -> list[str]:
         "create table if not exists landing.files (submission_id varchar primary key, "
         "source_file varchar, file_sha256 varchar, size_bytes bigint, kind varchar, period varchar, "
         "folder_name varchar, unit_code varchar, sheet varchar, filled_date date, row_count integer, "
-        "loaded_at timestamp, superseded_at timestamp)"
+        "loaded_at timestamp, superseded_at timestamp, metrics_known varchar)"
     )
     # derived by each reference load (_write_unit_labels); here so that it exists before one
     out.append(
@@ -484,6 +494,7 @@ class Loader:
         self.blocks: dict[str, list[RowBlock]] = defaultdict(list)  # the forms' rows, by file
         self.pending_rows = 0  # rows in self.blocks
         self.reinstate: list[str] = []  # submission ids of earlier versions that are back
+        self.relanded: list[str] = []  # submission ids landed again (METRICS_KNOWN changed)
         self.report = LoadReport()
         self.examined: list[str] = []  # files this load is responsible for
         self.landed_files = False  # whether any new file version was written
@@ -496,7 +507,20 @@ class Loader:
                 "select source_file, file_sha256, submission_id, superseded_at is not null from landing.files"
             ).fetchall()
         }
-        known = {k for k, (_, superseded) in versions.items() if not superseded}
+        # current form A versions read when the seed listed other metrics: landed again
+        stale = dict(
+            self.con.execute(
+                "select source_file || '|' || file_sha256, submission_id from landing.files "
+                "where kind = 'form_a' and superseded_at is null "
+                "and metrics_known is distinct from ?",
+                [METRICS_KNOWN],
+            ).fetchall()
+        )
+        known = {
+            k
+            for k, (_, superseded) in versions.items()
+            if not superseded and f"{k[0]}|{k[1]}" not in stale
+        }
         known |= set(
             self.con.execute(
                 "select source_file, file_sha256 from landing.rejected_files "
@@ -526,10 +550,13 @@ class Loader:
                 if (cand.rel, sha) in known:
                     self.report.skipped += 1
                     continue
-                if (cand.rel, sha) in versions:  # an earlier version is back: current again
+                if f"{cand.rel}|{sha}" in stale:
+                    self.relanded.append(stale[f"{cand.rel}|{sha}"])
+                elif (cand.rel, sha) in versions:  # an earlier version is back: current again
                     self.reinstate.append(versions[(cand.rel, sha)][0])
                     continue
                 to_land.append((cand, sha, early))
+            self._forget(self.relanded)
             # the spreadsheets are read ahead, in worker processes when there are many
             # (ingest/parallel.py), and come back in this order
             reading = read_tables(
@@ -561,6 +588,16 @@ class Loader:
         if self.scope.reference:
             self._write_unit_labels()
         return self.report
+
+    def _forget(self, submission_ids: list[str]) -> None:
+        """Remove what was landed of these versions (they are landed again, same ids)."""
+        if not submission_ids:
+            return
+        for table in [*ROW_TABLES, "file_columns", "files"]:
+            self.con.execute(
+                f"delete from landing.{table} where submission_id in (select unnest(?))",  # noqa: S608 (our identifiers)
+                [submission_ids],
+            )
 
     def _out_of_scope(self, cand: Candidate) -> Rejection | bool | None:
         """None: another load handles this file; a Rejection: set it aside; True: land it."""
@@ -623,6 +660,7 @@ class Loader:
             "filled_date": None,
             "row_count": 0,
             "superseded_at": None,
+            "metrics_known": METRICS_KNOWN,
         }
         if cand.kind == "reference":
             rows = self._reference_rows(cand)

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..ingest.landing import OPTIONAL_COLUMNS, REFERENCE_FILES
+from ..seeds import metric_labels
 from .model import (
     BASES_2021,
     CITY_TARGET_2022_OUT_OF_CITY,
@@ -40,12 +41,14 @@ from .reference import (
     synthetic_prefecture,
 )
 
-METRIC_LABEL = {"oop": "省外产业到位资金", "inp": "省内市外到位资金", "fdi": "实际利用外资"}
+# the money the generator models (model.METRICS), as the metrics seed names and labels it; a
+# metric added to the seed has no figures in the generated files until the model makes them
 METRIC_STEM = {
     "oop": "arrived_out_of_province",
     "inp": "arrived_in_province",
     "fdi": "fdi_utilized",
 }
+METRIC_LABEL = {short: metric_labels()[stem] for short, stem in METRIC_STEM.items()}
 # hundredths of the canonical unit -> value in the file's unit
 SCALE = {
     "亿元": 0.01,

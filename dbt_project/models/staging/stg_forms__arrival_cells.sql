@@ -2,6 +2,7 @@
 -- every version received, with the text as typed, the unit its column declares, and the
 -- value in the metric's canonical unit (亿元, 万美元). The one place where form A's wide
 -- landing rows are reshaped; everything that needs per-metric figures reads this.
+-- A form without a metric's columns has no cells of it.
 -- value is null when the text is not a number or the declared unit does not convert to
 -- the metric's unit (int_form_cells_parsed says which, R01 reports it).
 -- A table built by month, unlike the other staging models (dbt_project.yml): four models
@@ -62,6 +63,10 @@ parsed as (
         {{ parse_number('cells.cell.raw_value') }} as parsed_value
     from cells
     inner join metrics on cells.cell.metric = metrics.metric
+    -- only the columns the form has: landing gives each a declared unit (its own, the
+    -- table's or the metric's default), so a metric the form lacks (one added to the seed
+    -- after the form was made) has no cells here, rather than cells that are not numbers
+    where cells.cell.declared_unit is not null
 )
 
 -- the factor of the declared unit into the metric's canonical unit (macro unit_factor's

@@ -1,5 +1,6 @@
 -- Grain: one row per project x reporting unit x month, from the current form A of that
--- unit and month. Amounts in 亿元 (arrived_*) and 万美元 (fdi_*). Parks' forms are not
+-- unit and month; a column pair per form A metric of the metrics seed (macro
+-- form_a_metrics), in the metric's canonical unit. Parks' forms are not
 -- added again: their projects are already in the host unit's form.
 --
 -- By period (the folder's config, macros/period_window.sql): a run replaces the periods from
@@ -67,12 +68,11 @@ select
     arrivals.unit_code,
     arrivals.project_code,
     chains.scheme as chain_scheme,
-    cast(arrivals.arrived_out_of_province_month as decimal(24, 8)) as arrived_out_of_province_month,
-    cast(arrivals.arrived_out_of_province_ytd as decimal(24, 8)) as arrived_out_of_province_ytd,
-    cast(arrivals.arrived_in_province_month as decimal(24, 8)) as arrived_in_province_month,
-    cast(arrivals.arrived_in_province_ytd as decimal(24, 8)) as arrived_in_province_ytd,
-    cast(arrivals.fdi_utilized_month as decimal(24, 8)) as fdi_utilized_month,
-    cast(arrivals.fdi_utilized_ytd as decimal(24, 8)) as fdi_utilized_ytd,
+    {%- for metric in form_a_metrics() %}
+        {%- for measure in ['month', 'ytd'] %}
+            cast(arrivals.{{ metric }}_{{ measure }} as decimal(24, 8)) as {{ metric }}_{{ measure }},
+        {%- endfor %}
+    {%- endfor %}
     arrivals.submission_id,
     arrivals.source_file,
     arrivals.source_row_number,
