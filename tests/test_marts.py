@@ -185,33 +185,41 @@ TAMPER = {
         "insert into marts.mart_monthly_bulletin select * from marts.mart_monthly_bulletin limit 1",
         "unique_combination_of_columns_mart_monthly_bulletin_period__unit_code__metric",
     ),
-    "mart_league_table": (
-        "update marts.mart_league_table set is_black_list = true where is_red_list",
-        "expression_is_true_mart_league_table_not_is_red_list_and_is_black_list_",
-    ),
-    "mart_league_scores": (
-        "update marts.mart_league_scores set normalised_score = 140 where normalised_score = 100",
-        "expression_is_true_mart_league_scores_normalised_score__normalised_score_between_0_and_100",
-    ),
     "mart_chain_monthly": (
         "insert into marts.mart_chain_monthly select * from marts.mart_chain_monthly "
         "where chain_name = '花卉' limit 1",
         "unique_combination_of_columns_mart_chain_monthly_period__prefecture_code__chain_code",
     ),
+    "mart_league_table": (
+        "insert into marts.mart_league_table select * from marts.mart_league_table limit 1",
+        "unique_combination_of_columns_mart_league_table_period__unit_code",
+    ),
+}
+
+# one way to break each row-level invariant a mart's contract declares (a check constraint):
+# the database refuses the row as it is written, so no data test re-reads the table
+BROKEN_ROWS = {
+    "mart_league_table": "update marts.mart_league_table set is_black_list = true where is_red_list",
+    "mart_league_scores": (
+        "update marts.mart_league_scores set normalised_score = 140 where normalised_score = 100"
+    ),
     "mart_project_funnel": (
-        "update marts.mart_project_funnel set landed = signed + 1 where size_class = 'all'",
-        "expression_is_true_mart_project_funnel_signed_landed_and_landed_started_and_started_in_production",
+        "update marts.mart_project_funnel set landed = signed + 1 where size_class = 'all'"
     ),
     "mart_submission_status": (
-        "update marts.mart_submission_status set is_late = true where is_on_time",
-        "expression_is_true_mart_submission_status_not_is_on_time_and_is_late_and_not_is_on_time_and_is_missing_",
+        "update marts.mart_submission_status set is_late = true where is_on_time"
     ),
+    "mart_monthly_bulletin": (
+        "update marts.mart_monthly_bulletin set unit_type = '县' where unit_type = 'county'"
+    ),
+    "reconciliation_results": "update audit.reconciliation_results set status = 'ok'",
 }
 
 
 def test_each_marts_data_tests_fail_on_its_broken_data(clean_build: Built, tmp_path: Path) -> None:
     """Every mart broken at once, each its own way, and their data tests run in one dbt
-    call: each mart's own test fails, and nothing else does (no break hides behind another)."""
+    call: each mart's own test fails, and nothing else does (no break hides behind another).
+    (The invariants of single rows are check constraints: the next test.)"""
     from orchestration.config import DBT_PROJECT_DIR
     from orchestration.dbt_setup import dbt_executable, dbt_vars
 
@@ -288,6 +296,48 @@ def test_a_null_where_a_contract_says_not_null_never_lands(
                 "insert into marts.mart_chain_monthly select * replace (null as chain_code) "
                 "from marts.mart_chain_monthly limit 1"
             )
+
+
+def test_a_row_that_breaks_a_marts_declared_invariant_never_lands(
+    clean_build: Built, tmp_path: Path
+) -> None:
+    """The row-level invariants of the marts (accepted values, scores within 0–100, the
+    funnel's order, a unit not on both lists) are check constraints of their contracts:
+    each is a CHECK of the build's table, and a row that breaks one is refused."""
+    from orchestration.config import DBT_PROJECT_DIR
+
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text("utf-8"))
+    declared = {
+        node["alias"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and any(
+            c["type"] == "check"
+            for c in [
+                *node.get("constraints", []),
+                *(c for col in node["columns"].values() for c in col.get("constraints", [])),
+            ]
+        )
+    }
+    assert declared >= set(BROKEN_ROWS), set(BROKEN_ROWS) - declared
+    build = tmp_path / "warehouse.duckdb"
+    shutil.copy(clean_build.build, build)
+    with duckdb.connect(str(build)) as con:
+        enforced = {
+            table
+            for (table,) in con.execute(
+                "select table_name from duckdb_constraints() where constraint_type = 'CHECK'"
+            ).fetchall()
+        }
+        assert declared <= enforced, declared - enforced
+        for sql in BROKEN_ROWS.values():
+            # the statement reaches rows (the break is not vacuous), and is refused
+            table, _, rest = sql.removeprefix("update ").partition(" set ")
+            where = rest.partition(" where ")[2] or "true"
+            count = f"select count(*) from {table} where {where}"  # noqa: S608 (the tests own)
+            assert con.execute(count).fetchone()[0] > 0
+            with pytest.raises(duckdb.ConstraintException, match="CHECK constraint"):
+                con.execute(sql)
 
 
 @pytest.fixture(scope="module")
