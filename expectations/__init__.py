@@ -1,4 +1,4 @@
-"""Reconciliation: the rule catalogue (R01-R16) as SQL files, run through Great Expectations.
+"""Reconciliation: the rule catalogue (R01, R02, …) as SQL files, run through Great Expectations.
 
 Each rule lives in exactly one file, ``rules/rNN_<what>.sql``, whose header names its id,
 severity, the asset it guards and a one-line title. The SQL returns one row per thing

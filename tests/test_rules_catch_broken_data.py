@@ -7,6 +7,7 @@ The build is a first build: nothing was ever published from its data folder."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,8 @@ R02_MONTH, R03_MONTH, R04_MONTH, R07_MONTH, R12_MONTH, R13_MONTH = (
     "2023-10",
 )
 WUHUA, XISHAN = "530102", "530112"  # 五华区 sends xlsx in 亿元; 西山区 GBK CSV in 亿元
+PANLONG = "530103"  # 盘龙区: xlsx in 万元; the origins of three of its projects are changed
+REGISTER = "项目库2023年12月.xlsx"  # the current register version
 
 
 def _form_a(raw: Path, folder: str, period: str) -> Path:
@@ -49,6 +52,15 @@ def _project_with_money(path: Path, min_ytd: float = 0.5) -> str:
             except ValueError:
                 continue
     raise LookupError(path)
+
+
+def _projects_with_money(path: Path, count: int) -> list[str]:
+    """The first ``count`` projects with 省外 money (column 4: 累计) on a form A."""
+    found = []
+    for row in ss.rows(path):
+        if len(row) > 4 and row[1].startswith("KM") and ss.is_number(row[4]) and float(row[4]) > 0:
+            found.append(row[1])
+    return found[:count]
 
 
 def _held(built) -> None:
@@ -100,6 +112,14 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, dict]:
     # R13: the province's figure for the city disagrees with the city's detail
     path = raw / "published" / "province" / f"{R13_MONTH}.csv"
     ss.edit(path, ss.row_with("昆明市", "省外产业到位资金"), 2, lambda v: f"{v + 50:.2f}")
+    # R17, R18: the register now says three of 盘龙区's projects with 省外 money come from
+    # 昆明 (市内: counted under no metric), from 曲靖 (another prefecture: 省内市外), and from a
+    # place that is none
+    city, other, nowhere = _projects_with_money(_form_a(raw, PANLONG, "2023-09"), 3)
+    planted |= {"r17_city": city, "r17_other": other, "r18": nowhere}
+    register = raw / "register" / REGISTER
+    for project, origin in ((city, "昆明市"), (other, "曲靖市"), (nowhere, "火星")):
+        ss.edit(register, ss.row_with(project), 3, lambda v, o=origin: o)
     return run_warehouse(raw, root / "data"), planted
 
 
@@ -196,6 +216,46 @@ def test_r13_city_that_disagrees_with_the_province(broken) -> None:
     ]
 
 
+def test_r17_money_under_a_category_its_investors_origin_does_not_allow(broken) -> None:
+    built, planted = broken
+    fails = built.failures("R17")
+    # only the two projects whose origin changed, in 盘龙区, in every month with their money
+    assert {f["project_code"] for f in fails} == {planted["r17_city"], planted["r17_other"]}
+    assert {f["unit_code"] for f in fails} == {PANLONG}
+    assert {f["severity"] for f in fails} == {"error"}
+    for project, says in (
+        (planted["r17_city"], "「昆明市」属市内（市内县际间），资金填在 省外产业到位资金"),
+        (planted["r17_other"], "「曲靖市」属省内市外，资金填在 省外产业到位资金"),
+    ):
+        (f,) = [f for f in fails if f["project_code"] == project and f["period"] == "2023-09"]
+        assert f["metric"] == "arrived_out_of_province_ytd"
+        assert f"项目 {project} 投资方来源地{says}" in f["detail"], f["detail"]
+        # the file and row of the money, and where it belongs
+        assert re.search(
+            r"；见 submissions/2023-09/530103/到位资金明细表\.xlsx 第\d+行$", f["detail"]
+        )
+    (city,) = [
+        f for f in fails if f["project_code"] == planted["r17_city"] and f["period"] == "2023-09"
+    ]
+    assert "市内资金不计入市级以上任何到位资金指标" in city["detail"]
+    (other,) = [
+        f for f in fails if f["project_code"] == planted["r17_other"] and f["period"] == "2023-09"
+    ]
+    assert "应填 省内市外到位资金" in other["detail"]
+
+
+def test_r18_an_origin_that_is_no_place_is_named_never_guessed(broken) -> None:
+    built, planted = broken
+    fails = built.failures("R18")
+    assert {f["project_code"] for f in fails} == {planted["r18"]}
+    assert {f["severity"] for f in fails} == {"warn"}
+    (f,) = [f for f in fails if f["period"] == "2023-09"]
+    assert "投资方来源地「火星」无法识别为省、市或国家（地区）" in f["detail"]
+    assert "submissions/2023-09/530103/到位资金明细表.xlsx" in f["detail"]
+    # R17 cannot check it: no row of it there
+    assert planted["r18"] not in {f["project_code"] for f in built.failures("R17")}
+
+
 def test_every_failure_of_the_broken_build_is_a_planted_break_or_its_consequence(broken) -> None:
     """The whole map of failures, rule by rule: nothing fails that no break explains (each
     test above reads its rule in its break's month; this one reads every month)."""
@@ -206,6 +266,11 @@ def test_every_failure_of_the_broken_build_is_a_planted_break_or_its_consequence
         for rule in (r.rule_id for r in load_rules())
         if (fails := built.failures(rule))
     }
+    # the origins changed in the register: every month with their money, in 盘龙区 only
+    # (the tests above say which projects)
+    for rule in ("R17", "R18"):
+        months = found.pop(rule)
+        assert months and {unit for _, unit in months} == {PANLONG}, (rule, months)
     assert found == {
         # planted in December; May: R04's YTD of 0.01 makes 五华区's detail disagree with its summary
         "R02": [(R04_MONTH, wuhua), (R02_MONTH, wuhua)],

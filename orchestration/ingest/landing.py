@@ -31,6 +31,7 @@ from ..periods import window as accepted_window
 from ..seeds import form_a_metrics
 from .forms import FORM_A_VALUES, FORM_NAMES, Table
 from .limits import CELL_CHARS, FILE_BYTES, SHEET_ROWS
+from .origins import resolve
 from .parallel import read_tables
 from .reading import SPREADSHEET_SUFFIXES, Rejection
 from .text import norm_label
@@ -219,9 +220,14 @@ def _creates() -> list[str]:
         "folder_name varchar, unit_code varchar, sheet varchar, filled_date date, row_count integer, "
         "loaded_at timestamp, superseded_at timestamp, metrics_known varchar)"
     )
-    # derived by each reference load (_write_unit_labels); here so that it exists before one
+    # derived by each reference load (_write_unit_labels, _write_origins); here so that they
+    # exist before one
     out.append(
         "create table if not exists landing.ref_unit_labels (label_key varchar, unit_code varchar)"
+    )
+    out.append(
+        "create table if not exists landing.ref_origins (origin varchar primary key, "
+        "country_code varchar, province_code varchar, prefecture_code varchar)"
     )
     out.append(
         "create table if not exists landing.file_columns (submission_id varchar, column_name varchar, "
@@ -587,6 +593,7 @@ class Loader:
             raise
         if self.scope.reference:
             self._write_unit_labels()
+            self._write_origins()
         return self.report
 
     def _forget(self, submission_ids: list[str]) -> None:
@@ -637,6 +644,32 @@ class Loader:
             "create or replace table landing.ref_unit_labels as select * from unit_labels"
         )
         self.con.unregister("unit_labels")
+
+    def _write_origins(self) -> None:
+        """Every 投资方来源地 the register has used, resolved to a place (ingest/origins.py;
+        derived, kept: only an origin not seen before is resolved)."""
+        new = [
+            origin
+            for (origin,) in self.con.execute(
+                "select distinct investor_origin from landing.register_rows "
+                "where investor_origin is not null "
+                "and investor_origin not in (select origin from landing.ref_origins)"
+            ).fetchall()
+        ]
+        if not new:
+            return
+        found = resolve(new)
+        table = pa.table(
+            {
+                "origin": [o.text for o in found],
+                "country_code": [o.country_code for o in found],
+                "province_code": [o.province_code for o in found],
+                "prefecture_code": [o.prefecture_code for o in found],
+            }
+        )
+        self.con.register("origins", table)
+        self.con.execute("insert into landing.ref_origins select * from origins")
+        self.con.unregister("origins")
 
     # one file -------------------------------------------------------------------------
     def _land(self, cand: Candidate, sha: str, read: Table | Rejection | None) -> None:

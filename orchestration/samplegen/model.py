@@ -235,6 +235,8 @@ class SampleModel:
         signing = {y: 1.0 for y in range(self.years[0] - 1, self.years[-1] + 1)}
         if self.prefecture.calibrated:
             signing = SIGNING_SHARE
+        # 省内市外 money comes from the province's other prefectures (R17: from its own it is 市内)
+        in_province = [o for o in IN_PROVINCE_ORIGINS if o[:2] != self.prefecture.name[:2]]
         n = 0
         for unit in self.prefecture.reporting_units:
             count = self.projects_per_unit or round(16 + unit.weight * 640)
@@ -253,11 +255,11 @@ class SampleModel:
                 if r < 0.62:
                     money, origin = "oop", rng.choice(OUT_OF_PROVINCE_ORIGINS)
                 elif r < 0.84:
-                    money, origin = "inp", rng.choice(IN_PROVINCE_ORIGINS)
+                    money, origin = "inp", rng.choice(in_province)
                 elif r < 0.95:
                     money, origin = "fdi", rng.choice(FOREIGN_ORIGINS)
                 else:  # real estate: in-province capital only (no 省外产业到位资金, R10)
-                    money, origin = "inp", rng.choice(IN_PROVINCE_ORIGINS)
+                    money, origin = "inp", rng.choice(in_province)
                     industry, label = INDUSTRIES[-1][0], INDUSTRIES[-1][1]
                 word = rng.choice(_WORDS)
                 investor = f"{_origin_short(origin)}{word}{_SUFFIX[industry]}有限公司"
