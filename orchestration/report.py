@@ -44,6 +44,18 @@ CHART_WORKERS_FROM = 12
 log = logging.getLogger(__name__)
 
 
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """Whether the published file's mart has the column (a file published by an older
+    version may not)."""
+    return bool(
+        con.execute(
+            "select 1 from information_schema.columns "
+            "where table_schema = 'marts' and table_name = ? and column_name = ?",
+            [table, column],
+        ).fetchall()
+    )
+
+
 def _chain_chart(chains: list[dict]) -> Chart:
     """The chains' YTD of the lead metric (TREND_METRIC), as bars."""
     row = next(r for r in seed("metrics") if r["metric"] == TREND_METRIC)
@@ -346,8 +358,7 @@ def _city(con: duckdb.DuckDBPyConnection, code: str, name: str, period: str, hel
     league = _rows(
         con,
         """
-        select peer_group, league_rank, unit_name, composite_score, is_red_list, is_black_list,
-               rank_change, in_league
+        select *
         from marts.mart_league_table
         where scope_code = ? and quarter = ?
         order by peer_group, league_rank nulls last, unit_code
@@ -357,9 +368,29 @@ def _city(con: duckdb.DuckDBPyConnection, code: str, name: str, period: str, hel
     groups: dict[str, list[dict]] = {}
     for row in league:
         row["score"] = _num(row["composite_score"])
+        row["bonus"] = _num(row.get("bonus_points")) if row.get("bonus_points") else None
         change = row["rank_change"]
         row["change"] = "—" if change is None else ("持平" if change == 0 else f"{change:+d}")
         groups.setdefault(row["peer_group"], []).append(row)
+    # 考核口径 beside 统计口径, for the units where a moved project's credit is shared
+    assessed = (
+        _rows(
+            con,
+            """
+            select unit_name, metric_label, canonical_unit, ytd_value, assessed_ytd_value
+            from marts.mart_monthly_bulletin
+            where prefecture_code = ? and period = ? and unit_type in ('county', 'zone')
+              and assessed_ytd_value <> ytd_value
+            order by metric, unit_code
+            """,
+            [code, period],
+        )
+        if _has_column(con, "mart_monthly_bulletin", "assessed_ytd_value")
+        else []
+    )
+    for a in assessed:
+        a["difference"] = _signed(a["assessed_ytd_value"] - a["ytd_value"], 2, "")
+        a["ytd"], a["assessed"] = _num(a["ytd_value"]), _num(a["assessed_ytd_value"])
     chains = _rows(
         con,
         f"""
@@ -445,6 +476,7 @@ def _city(con: duckdb.DuckDBPyConnection, code: str, name: str, period: str, hel
         "trend_label": trend[0]["metric_label"] if trend else "",
         "quarter": quarter,
         "league": groups,
+        "assessed": assessed,
         "chains": chains,
         "chain_amounts": _chain_amount_headers(amounts),
         "chain_chart": chain_chart,

@@ -96,22 +96,33 @@ def _competition_ranks(values: dict[str, float]) -> dict[str, int]:
 
 
 def test_the_league_table_recomputes_from_the_bulletin_and_the_scheme(clean_build: Built) -> None:
-    """2023-Q2, every group, recomputed here from the bulletin's values and league_scheme.csv
-    with the glossary's rules; 磨憨 (in_league = false) is listed but not ranked."""
+    """2023-Q2, every group, recomputed here from the bulletin's values in 考核口径 (the
+    sample's 利益分成 scheme shares two moved projects) and league_scheme.csv with the
+    glossary's rules, plus the scheme's bonus; 磨憨 (in_league = false) is listed but not
+    ranked."""
     scheme = _scheme(clean_build.raw)
     table = {
         r[0]: r[1:]
         for r in clean_build.query(
             "select unit_code, peer_group, composite_score, league_rank, units_in_group, "
-            "is_red_list, is_black_list, in_league from marts.mart_league_table where period = '2023-06'"
+            "is_red_list, is_black_list, in_league, bonus_points "
+            "from marts.mart_league_table where period = '2023-06'"
         )
     }
     bulletin = clean_build.query(
-        "select unit_code, peer_group, in_league, metric, ytd_value, yoy_growth_pct, "
-        "completion_rate_pct, pace_gap_pp from marts.mart_monthly_bulletin "
+        "select unit_code, peer_group, in_league, metric, assessed_ytd_value, "
+        "last_year_ytd_value, annual_target from marts.mart_monthly_bulletin "
         "where period = '2023-06' and unit_type in ('county', 'zone', 'prefecture')"
     )
-    measure_at = {"ytd": 4, "yoy_growth_pct": 5, "completion_rate_pct": 6, "pace_gap_pp": 7}
+
+    def measures(ytd: float, last_year: float | None, target: float | None) -> dict:
+        return {
+            "ytd": ytd,
+            "yoy_growth_pct": round((ytd - last_year) / last_year * 100, 2) if last_year else None,
+            "completion_rate_pct": round(ytd / target * 100, 2) if target else None,
+            "pace_gap_pp": round(ytd / target * 100 - 6 / 12 * 100, 2) if target else None,
+        }
+
     values: dict[tuple[str, str], float | None] = {}
     members: dict[str, set[str]] = {}
     for row in bulletin:
@@ -121,9 +132,15 @@ def test_the_league_table_recomputes_from_the_bulletin_and_the_scheme(clean_buil
         for indicator, _ in scheme[group][0]:
             metric, measure = indicator.split(".")
             if row[3] == metric:
-                v = row[measure_at[measure]]
-                values[(unit, indicator)] = None if v is None else float(v)
-    assert table["530100Z06"][2:] == (None, 5, False, False, False)  # 磨憨: listed, unranked
+                ytd, last_year, target = (None if v is None else float(v) for v in row[4:7])
+                values[(unit, indicator)] = measures(ytd, last_year, target)[measure]
+    assert table["530100Z06"][2:-1] == (None, 5, False, False, False)  # 磨憨: listed, unranked
+    assert {u for u, row in table.items() if row[-1]} == {
+        "530111",
+        "530100Z01",
+        "530112",
+        "530100Z03",
+    }
     for group, units in members.items():
         indicators, list_size = scheme[group]
         composite = {}
@@ -141,13 +158,14 @@ def test_the_league_table_recomputes_from_the_bulletin_and_the_scheme(clean_buil
                 else:
                     score = 100 * (x - min(known)) / (max(known) - min(known))
                 total += weight * score
-            composite[unit] = round(total / sum(w for _, w in indicators), 2)
+            bonus = table[unit][-1] or 0  # both units of a move, in its year (2023)
+            composite[unit] = round(total / sum(w for _, w in indicators), 2) + bonus
         ranks = _competition_ranks(composite)
         bottom = _competition_ranks({u: -v for u, v in composite.items()})
         n = len(units)
         lists = 0 if n < 2 else (n // 2 if n < 2 * list_size else list_size)
         for unit in units:
-            _, score, rank, size, red, black, _ = table[unit]
+            _, score, rank, size, red, black, _, _ = table[unit]
             assert score == pytest.approx(composite[unit], abs=0.011), unit
             assert (rank, size) == (ranks[unit], n), unit
             assert red == (ranks[unit] <= lists), unit
@@ -398,3 +416,34 @@ def test_with_two_prefectures_each_city_ranks_its_own_and_the_province_adds_them
     assert mismatches == 0
     # and the province's published total is the sum of the two (R13 checks it)
     assert built.failures("R13") == []
+
+
+def test_a_moved_projects_credit_is_shared_in_koujing_and_the_city_counts_it_once(
+    clean_build: Built,
+) -> None:
+    """考核口径 on the sample: its 利益分成 scheme (30 %, 2 years) shares the two projects moved
+    on 2023-01-01: the unit each came from is credited 30 % of its money in 2023, the unit
+    reporting it keeps 70 %, the other units and the city are the same in both 口径."""
+    moves = {"KM20210098": ("530111", "530100Z01"), "KM20210156": ("530112", "530100Z03")}
+    figures = clean_build.query(
+        "select project_code, unit_code, arrived_in_province_ytd, fdi_utilized_ytd "
+        "from marts.fact_capital_arrival where period = '2023-12' and project_code in (?, ?)",
+        list(moves),
+    )
+    expected: dict[tuple[str, str], float] = {}
+    for project, unit, in_province, fdi in figures:
+        from_unit, to_unit = moves[project]
+        assert unit == to_unit
+        for metric, value in (("arrived_in_province", in_province), ("fdi_utilized", fdi)):
+            moved = 0.3 * float(value or 0)
+            expected[(from_unit, metric)] = expected.get((from_unit, metric), 0) + moved
+            expected[(to_unit, metric)] = expected.get((to_unit, metric), 0) - moved
+    assert any(abs(v) > 0 for v in expected.values())
+    rows = clean_build.query(
+        "select unit_code, metric, assessed_ytd_value - ytd_value "
+        "from marts.mart_monthly_bulletin where period = '2023-12' "
+        "and metric in ('arrived_in_province', 'fdi_utilized')"
+    )
+    for unit, metric, difference in rows:
+        want = expected.get((unit, metric), 0.0)
+        assert float(difference) == pytest.approx(want, abs=1e-6), (unit, metric)

@@ -105,7 +105,22 @@ def test_the_report_renders_in_chromium_with_the_marts_figures_and_asks_for_noth
         """
     )
     league = _cells(dom, "league")
-    assert league[1][:3] == ["1", top[0], f"{top[1]:.2f}"] and "红榜" in league[1][3]
+    assert league[1][:2] == ["1", top[0]] and "红榜" in league[1][3]
+    assert league[1][2].startswith(f"{top[1]:.2f}")  # (then any 利益分成 bonus it includes)
+
+    # 考核口径 beside 统计口径 for the units whose moved projects' credit is shared
+    shared = clean_build.query(
+        """
+        select unit_name, ytd_value, assessed_ytd_value from marts.mart_monthly_bulletin
+        where period = (select max(period) from marts.mart_monthly_bulletin)
+            and prefecture_code = '530100' and unit_type in ('county', 'zone')
+            and assessed_ytd_value <> ytd_value
+        """
+    )
+    assessed = _cells(dom, "assessed")[1:]
+    assert shared and len(assessed) == len(shared)
+    assert {r[0] for r in assessed} == {name for name, _, _ in shared}
+    assert "含利益分成加分" in dom  # the bonus, where the league shows it
 
     assert page_requests(page, tmp_path) == []
 

@@ -21,8 +21,8 @@ from .conftest import LINEAGE, Built, copy_build, marts_fingerprint, run_warehou
 
 pytestmark = pytest.mark.slow  # builds the whole sample
 
-ERROR_RULES = {"R01", "R02", "R03", "R04", "R07", "R08", "R09", "R10", "R12", "R13"}
-WARN_RULES = {"R05", "R06", "R11", "R14", "R15", "R16"}
+ERROR_RULES = {"R01", "R02", "R03", "R04", "R07", "R08", "R09", "R10", "R12", "R13", "R17"}
+WARN_RULES = {"R05", "R06", "R11", "R14", "R15", "R16", "R18"}
 OOP, INP, FDI = "省外产业到位资金", "省内市外到位资金", "实际利用外资"
 FORM_A = {OOP: (3, 4), INP: (5, 6), FDI: (7, 8)}  # 本月, 累计 columns in every house style
 
@@ -235,6 +235,18 @@ def break_r13(raw: Path) -> None:
     ss.add_to_published(raw / "published" / "province" / "2023-06.csv", OOP, 50.0)
 
 
+def _set_origin(raw: Path, project: str, origin: str) -> None:
+    """The current register (2023) says the project's investor comes from ``origin``."""
+    (register,) = (raw / "register").glob("*2023*")
+    ss.edit(register, ss.row_with(project), 3, lambda v: origin)  # 投资方来源地
+
+
+def break_r17(raw: Path) -> None:
+    """A project of 五华区 with 省外 money whose investor the register now places in 昆明 (市内:
+    counted under no metric above the county)."""
+    _set_origin(raw, _a_project(_file(raw, "2023-06", "五华区", "明细"), OOP), "昆明市")
+
+
 BREAKS = {
     "R01": break_r01,
     "R02": break_r02,
@@ -246,6 +258,7 @@ BREAKS = {
     "R10": break_r10,
     "R12": break_r12,
     "R13": break_r13,
+    "R17": break_r17,
 }
 
 
@@ -276,7 +289,8 @@ def break_warnings(raw: Path) -> None:
     """Every warning at once, and no error: R05 an agreed amount below what arrived; R06 a
     同比 that does not recompute; R11 a unit that never reported (the city's summary and the
     province's figure without it); R14 a project outside every chain; R15 a large change
-    whose 备注 is gone; R16 a figure ×10⁴ in December that everyone added up, the province too.
+    whose 备注 is gone; R16 a figure ×10⁴ in December that everyone added up, the province too;
+    R18 an investor's origin that is no place.
     """
     import openpyxl
 
@@ -331,6 +345,8 @@ def break_warnings(raw: Path) -> None:
     for folder in ("五华区", "昆明市"):
         ss.add_to_summary(_file(raw, "2023-12", folder, "汇总"), OOP, extra * factor)
     ss.add_to_published(raw / "published" / "province" / "2023-12.csv", OOP, extra * factor)
+    # R18: the register places a project of 官渡区 with money nowhere
+    _set_origin(raw, _a_project(_file(raw, "2023-06", "官渡区", "明细"), OOP), "火星")
 
 
 def test_warnings_alone_are_published(clean_build: Built, tmp_path: Path) -> None:

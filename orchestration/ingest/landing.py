@@ -61,6 +61,14 @@ REFERENCE_FILES = {
     ],
     "targets": ["year", "unit_code", "metric", "annual_target"],
     "league_scheme": ["peer_group", "indicator", "weight", "list_size"],
+    # optional: the city's 利益分成 scheme for moved projects (考核口径)
+    "transfer_sharing": [
+        "valid_from",
+        "valid_to",
+        "referrer_share_pct",
+        "years",
+        "league_bonus_points",
+    ],
 }
 # columns a reference file may leave out (read as empty)
 OPTIONAL_COLUMNS = {"units": ("in_league",)}
@@ -72,6 +80,7 @@ ROW_TABLES: dict[str, list[str]] = {
     "ref_chains": [*REFERENCE_FILES["chains"], "chain_key"],
     "ref_targets": REFERENCE_FILES["targets"],
     "ref_league_scheme": REFERENCE_FILES["league_scheme"],
+    "ref_transfer_sharing": REFERENCE_FILES["transfer_sharing"],
     # forms
     "register_rows": [
         "filled_date",

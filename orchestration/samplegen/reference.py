@@ -278,6 +278,11 @@ def all_units() -> list[Unit]:
     return REPORTING_UNITS + PARKS
 
 
+# The 利益分成 scheme for moved projects the sample ships (reference/transfer_sharing.csv;
+# Kunming 2022: 市内区域协作流转利益分成共享机制): valid_from, valid_to, the share (%) the unit
+# a project came from is credited, for how many years, and the 赛马榜 bonus of both units
+TRANSFER_SHARING = [("2022-01-01", "", 30, 2, 2)]
+
 # The 赛马榜 scheme the sample ships (reference/league_scheme.csv): per peer group, the
 # indicators (<metric>.<measure>) with their weights, and the size of the 红榜/黑榜.
 LEAGUE_SCHEME = [

@@ -37,6 +37,7 @@ from .reference import (
     PREFECTURES,
     PROVINCE,
     SCHEMES,
+    TRANSFER_SHARING,
     Unit,
     synthetic_prefecture,
 )
@@ -609,6 +610,10 @@ def write_reference(out: Path, writers: list[SampleWriter]) -> None:
         for group, rows, list_size in LEAGUE_SCHEME:
             for indicator, weight in rows:
                 w.writerow([group, indicator, weight, list_size])
+    with (ref / "transfer_sharing.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(REFERENCE_FILES["transfer_sharing"])
+        w.writerows(TRANSFER_SHARING)
 
 
 def write_published(out: Path, writers: list[SampleWriter], period: str) -> None:

@@ -1,6 +1,7 @@
 -- 赛马榜, indicator by indicator: per quarter (as of its last month, YTD), unit and indicator
 -- of the scheme in force for the unit's peer group (stg_reference__league_scheme: its own
--- rows, else the * rows), the indicator's value from the bulletin, its weight, and its
+-- rows, else the * rows), the indicator's value from the bulletin in 考核口径 (its assessed
+-- YTD: the same as 统计口径 unless the city's 利益分成 scheme shares a moved project), its weight, and its
 -- score normalised among the group's ranked units: 100 × (x − min) / (max − min); 100 for
 -- all when max = min; 0 for a missing value. A unit out of the league is listed with its
 -- values and no score.
@@ -64,10 +65,11 @@ valued as (
         gs.weight,
         gs.list_size,
         case gs.measure
-            when 'ytd' then cast(b.ytd_value as double)
-            when 'yoy_growth_pct' then b.yoy_growth_pct
-            when 'completion_rate_pct' then b.completion_rate_pct
-            when 'pace_gap_pp' then b.pace_gap_pp
+            when 'ytd' then cast(b.assessed_ytd_value as double)
+            when 'yoy_growth_pct' then {{ yoy_growth_pct('b.assessed_ytd_value', 'b.last_year_ytd_value') }}
+            when 'completion_rate_pct' then {{ completion_rate_pct('b.assessed_ytd_value', 'b.annual_target') }}
+            when 'pace_gap_pp'
+                then {{ pace_gap_pp('b.assessed_ytd_value', 'b.annual_target', 'cast(right(b.period, 2) as integer)') }}
         end as indicator_value
     from members as m
     inner join group_scheme as gs on m.peer_group = gs.peer_group

@@ -10,7 +10,29 @@ with scores as (
     select * from {{ ref('mart_league_scores') }}
 ),
 
-composite as (
+-- the 利益分成 scheme's bonus: each of the two units of a move, in the move's year
+bonuses as (
+    select
+        unit_code,
+        move_year,
+        sum(league_bonus_points) as bonus_points
+    from (
+        select
+            from_unit_code as unit_code,
+            move_year,
+            league_bonus_points
+        from {{ ref('int_project_credit_shares') }}
+        union all
+        select
+            to_unit_code as unit_code,
+            move_year,
+            league_bonus_points
+        from {{ ref('int_project_credit_shares') }}
+    ) as moves
+    group by unit_code, move_year
+),
+
+weighted as (
     select
         quarter,
         period,
@@ -27,6 +49,25 @@ composite as (
         end as composite_score
     from scores
     group by quarter, period, period_date, scope_code, prefecture_code, peer_group, unit_code, unit_name, in_league
+),
+
+composite as (
+    select
+        w.quarter,
+        w.period,
+        w.period_date,
+        w.scope_code,
+        w.prefecture_code,
+        w.peer_group,
+        w.unit_code,
+        w.unit_name,
+        w.in_league,
+        w.list_size,
+        case when w.in_league then coalesce(b.bonus_points, 0) end as bonus_points,
+        w.composite_score + coalesce(b.bonus_points, 0) as composite_score
+    from weighted as w
+    left join bonuses as b
+        on w.unit_code = b.unit_code and cast(left(w.period, 4) as integer) = b.move_year
 ),
 
 ranked as (
@@ -66,6 +107,7 @@ select
     cur.unit_name,
     cur.in_league,
     cast(cur.composite_score as double) as composite_score,
+    cast(cur.bonus_points as double) as bonus_points,
     cast(cur.league_rank as integer) as league_rank,
     cast(cur.units_in_group as integer) as units_in_group,
     coalesce(cur.league_rank <= cur.lists_of, false) as is_red_list,

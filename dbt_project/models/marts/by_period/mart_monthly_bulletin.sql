@@ -4,6 +4,10 @@
 -- province (the sum of its prefectures in the warehouse). Form A metrics come from the
 -- figures the fact counts, register metrics from the register's dated events, derived ones
 -- add up their parts; for metrics form S carries, the unit's own reported YTD stands beside.
+-- 考核口径 beside 统计口径: with the city's 利益分成 scheme (int_project_credit_shares), a
+-- moved project's figures are shared between the unit it came from and the one reporting it
+-- in the months the scheme covers (assessed_*; equal to the statistical values otherwise);
+-- the prefecture and the province count every figure once, as in 统计口径.
 
 with metrics as (
     select * from {{ ref('metrics') }}
@@ -25,34 +29,81 @@ districts as (
     select * from {{ ref('dim_district') }}
 ),
 
-form_a as (
+-- every figure by project: form A's, and the register's events of the year to the month
+project_values as (
+    select
+        period,
+        unit_code,
+        project_code,
+        metric,
+        ytd_value,
+        month_value
+    from {{ ref('int_capital_arrivals_chained') }}
+    union all
+    select
+        p.period,
+        e.reporting_unit_code as unit_code,
+        e.project_code,
+        e.metric,
+        e.value as ytd_value,
+        case when e.event_date >= p.month_start_date then e.value else 0 end as month_value
+    from periods as p
+    inner join {{ ref('int_register_events') }} as e
+        on e.event_date between make_date(p.calendar_year, 1, 1) and p.month_end_date
+),
+
+-- the moved projects' shares in force in each month (考核口径)
+shares as (
+    select
+        periods.period,
+        s.project_code,
+        s.from_unit_code,
+        s.to_unit_code,
+        s.referrer_share_pct / 100.0 as share
+    from {{ ref('int_project_credit_shares') }} as s
+    inner join periods
+        on periods.month_end_date >= s.transferred_date and periods.month_end_date < s.sharing_ends_date
+),
+
+-- each figure credited: all of it to the unit reporting it, less a moved project's share,
+-- which goes to the unit it came from (assessed only)
+credited as (
+    select
+        v.period,
+        v.unit_code,
+        v.metric,
+        v.ytd_value,
+        v.month_value,
+        v.ytd_value * (1 - coalesce(s.share, 0)) as assessed_ytd_value,
+        v.month_value * (1 - coalesce(s.share, 0)) as assessed_month_value
+    from project_values as v
+    left join shares as s
+        on v.period = s.period and v.project_code = s.project_code and v.unit_code = s.to_unit_code
+    union all
+    select
+        v.period,
+        s.from_unit_code as unit_code,
+        v.metric,
+        0 as ytd_value,
+        0 as month_value,
+        v.ytd_value * s.share as assessed_ytd_value,
+        v.month_value * s.share as assessed_month_value
+    from project_values as v
+    inner join shares as s
+        on v.period = s.period and v.project_code = s.project_code and v.unit_code = s.to_unit_code
+),
+
+base as (
     select
         period,
         unit_code,
         metric,
         sum(ytd_value) as ytd_value,
-        sum(month_value) as month_value
-    from {{ ref('int_capital_arrivals_chained') }}
+        sum(month_value) as month_value,
+        sum(assessed_ytd_value) as assessed_ytd_value,
+        sum(assessed_month_value) as assessed_month_value
+    from credited
     group by period, unit_code, metric
-),
-
-register as (
-    select
-        p.period,
-        e.reporting_unit_code as unit_code,
-        e.metric,
-        sum(e.value) as ytd_value,
-        coalesce(sum(e.value) filter (e.event_date >= p.month_start_date), 0) as month_value
-    from periods as p
-    inner join {{ ref('int_register_events') }} as e
-        on e.event_date between make_date(p.calendar_year, 1, 1) and p.month_end_date
-    group by p.period, e.reporting_unit_code, e.metric
-),
-
-base as (
-    select * from form_a
-    union all
-    select * from register
 ),
 
 derived_parts as (
@@ -71,7 +122,9 @@ unit_values as (
         b.unit_code,
         d.metric,
         sum(b.ytd_value) as ytd_value,
-        sum(b.month_value) as month_value
+        sum(b.month_value) as month_value,
+        sum(b.assessed_ytd_value) as assessed_ytd_value,
+        sum(b.assessed_month_value) as assessed_month_value
     from base as b
     inner join derived_parts as d on b.metric = d.part
     group by b.period, b.unit_code, d.metric
@@ -99,7 +152,9 @@ units as (
         spine.prefecture_code,
         spine.metric,
         coalesce(v.ytd_value, 0) as ytd_value,
-        coalesce(v.month_value, 0) as month_value
+        coalesce(v.month_value, 0) as month_value,
+        coalesce(v.assessed_ytd_value, 0) as assessed_ytd_value,
+        coalesce(v.assessed_month_value, 0) as assessed_month_value
     from spine
     left join unit_values as v
         on spine.period = v.period and spine.unit_code = v.unit_code and spine.metric = v.metric
@@ -112,7 +167,10 @@ prefectures as (
         prefecture_code,
         metric,
         sum(ytd_value) as ytd_value,
-        sum(month_value) as month_value
+        sum(month_value) as month_value,
+        -- above the units, every figure once (the same in both 口径)
+        sum(ytd_value) as assessed_ytd_value,
+        sum(month_value) as assessed_month_value
     from units
     group by period, prefecture_code, metric
 ),
@@ -124,7 +182,9 @@ provinces as (
         cast(null as varchar) as prefecture_code,
         p.metric,
         sum(p.ytd_value) as ytd_value,
-        sum(p.month_value) as month_value
+        sum(p.month_value) as month_value,
+        sum(p.ytd_value) as assessed_ytd_value,
+        sum(p.month_value) as assessed_month_value
     from prefectures as p
     inner join districts as d on p.unit_code = d.unit_code
     group by p.period, d.province_code, p.metric
@@ -200,6 +260,8 @@ select
     canonical_unit,
     cast(month_value as decimal(24, 8)) as month_value,
     cast(ytd_value as decimal(24, 8)) as ytd_value,
+    cast(assessed_month_value as decimal(24, 8)) as assessed_month_value,
+    cast(assessed_ytd_value as decimal(24, 8)) as assessed_ytd_value,
     cast(last_year_ytd_value as decimal(24, 8)) as last_year_ytd_value,
     {{ yoy_growth_pct('ytd_value', 'last_year_ytd_value') }} as yoy_growth_pct,
     cast(annual_target as decimal(24, 8)) as annual_target,
