@@ -30,6 +30,7 @@ R02_MONTH, R03_MONTH, R04_MONTH, R07_MONTH, R12_MONTH, R13_MONTH = (
 )
 WUHUA, XISHAN = "530102", "530112"  # 五华区 sends xlsx in 亿元; 西山区 GBK CSV in 亿元
 PANLONG = "530103"  # 盘龙区: xlsx in 万元; the origins of three of its projects are changed
+R17_MONTH = "2023-09"  # the month the province's figure leaves the 市内 money out
 REGISTER = "项目库2023年12月.xlsx"  # the current register version
 
 
@@ -115,11 +116,19 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, dict]:
     # R17, R18: the register now says three of 盘龙区's projects with 省外 money come from
     # 昆明 (市内: counted under no metric), from 曲靖 (another prefecture: 省内市外), and from a
     # place that is none
-    city, other, nowhere = _projects_with_money(_form_a(raw, PANLONG, "2023-09"), 3)
+    city, other, nowhere = _projects_with_money(_form_a(raw, PANLONG, R17_MONTH), 3)
     planted |= {"r17_city": city, "r17_other": other, "r18": nowhere}
     register = raw / "register" / REGISTER
     for project, origin in ((city, "昆明市"), (other, "曲靖市"), (nowhere, "火星")):
         ss.edit(register, ss.row_with(project), 3, lambda v, o=origin: o)
+    # ... and in September the province nets the 市内 money out of its 省外 figure for the city
+    # (R13 fails there, and R17's finding explains it)
+    form = _form_a(raw, PANLONG, R17_MONTH)
+    (wan,) = [float(r[4]) for r in ss.rows(form) if len(r) > 4 and r[1] == city]
+    planted["r17_city_yi"] = wan / 10_000  # 盘龙区 types 万元
+    ss.add_to_published(
+        raw / "published" / "province" / f"{R17_MONTH}.csv", "省外产业到位资金", -wan / 10_000
+    )
     return run_warehouse(raw, root / "data"), planted
 
 
@@ -242,6 +251,15 @@ def test_r17_money_under_a_category_its_investors_origin_does_not_allow(broken) 
         f for f in fails if f["project_code"] == planted["r17_other"] and f["period"] == "2023-09"
     ]
     assert "应填 省内市外到位资金" in other["detail"]
+    # the province left the 市内 money out of its September figure: R13 fails, and R17's
+    # finding is the culprit (the other project's money only moved between categories the
+    # province also publishes: 省外 here, 省内市外 not published)
+    (total,) = [
+        f
+        for f in _in(built, "R13", R17_MONTH)
+        if f["metric"] == "arrived_out_of_province_ytd" and f["scope_code"] == "530100"
+    ]
+    assert (total["suspect_unit_code"], total["suspect_cause"]) == (PANLONG, "origin_category")
 
 
 def test_r18_an_origin_that_is_no_place_is_named_never_guessed(broken) -> None:
@@ -285,5 +303,12 @@ def test_every_failure_of_the_broken_build_is_a_planted_break_or_its_consequence
         "R12": [(R12_MONTH, city), (R02_MONTH, city)],
         # planted in October (province and city); May and July: R04's and R07's changes of the
         # city's detail, against the province's unchanged figures
-        "R13": [(R04_MONTH, city), (R07_MONTH, city), (R13_MONTH, province), (R13_MONTH, city)],
+        # and September: the province left R17's 市内 money out of its figure for the city
+        "R13": [
+            (R04_MONTH, city),
+            (R07_MONTH, city),
+            (R17_MONTH, city),  # the province's own total was lowered as much: it adds up
+            (R13_MONTH, province),
+            (R13_MONTH, city),
+        ],
     }

@@ -7,6 +7,8 @@
 --   unit_scale          a counted figure typed in the wrong unit: + its excess (int_unit_slips_found)
 --   double_count        a project counted under a second unit (R08): + its amount
 --   not_in_register     money for a project not in the register (R07), not counted: − its amount
+--   origin_category     money under a category its investor's origin does not allow (R17):
+--                       + its amount where it sits, − where it belongs (市内: nowhere)
 --   missing_submission  a unit whose form A never came (R11) or was set aside (the file and
 --                       why): − its YTD, estimated from its last YTD of the year (a range)
 --   other               a row set aside for an unreadable cell (R01): − its amount (a range
@@ -26,6 +28,7 @@
     'int_culprit_unit_slips',
     'int_culprit_double_counts',
     'int_culprit_unregistered_projects',
+    'int_culprit_origin_categories',
     'int_culprit_parks_missing_from_hosts',
     'int_culprit_arrivals_over_agreed',
     'int_culprit_unreadable_rows',

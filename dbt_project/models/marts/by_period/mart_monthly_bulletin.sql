@@ -62,7 +62,7 @@ shares as (
         s.referrer_share_pct / 100.0 as share
     from {{ ref('int_project_credit_shares') }} as s
     inner join periods
-        on periods.month_end_date >= s.transferred_date and periods.month_end_date < s.sharing_ends_date
+        on s.transferred_date <= periods.month_end_date and s.sharing_ends_date > periods.month_end_date
 ),
 
 -- each figure credited: all of it to the unit reporting it, less a moved project's share,
