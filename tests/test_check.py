@@ -183,3 +183,36 @@ def test_a_file_that_kills_its_reader_is_reported_not_fatal(tmp_path: Path) -> N
     out = io.StringIO()
     assert check(path, period="2023-06", unit="西山区", out=out) == 1
     assert "A1:XFD1048576" in out.getvalue()
+
+
+@pytest.mark.slow  # a dbt build of its own
+def test_money_under_a_category_its_origin_does_not_allow_is_named_to_the_clerk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R17 and R18 in a clerk's check: against a register that places one of the form's
+    省外 projects in 昆明 (市内) and another nowhere, the check names both, with their rows."""
+    tree = tmp_path / "raw"
+    shutil.copytree(SAMPLE / "reference", tree / "reference")
+    shutil.copytree(SAMPLE / "register", tree / "register")
+    for month in ("2023-05", "2023-06"):
+        shutil.copytree(
+            SAMPLE / "submissions" / month / "西山区", tree / "submissions" / month / "西山区"
+        )
+    monkeypatch.setenv("ZS_RAW_DIR", str(tree))
+    path = tree / "submissions" / "2023-06" / "西山区" / "6月明细.csv"
+    city, nowhere = [
+        r[1] for r in ss.rows(path) if len(r) > 4 and r[1].startswith("KM") and float(r[4]) > 0
+    ][:2]
+    (register,) = (tree / "register").glob("*2023*")
+    ss.edit(register, ss.row_with(city), 3, lambda v: "昆明市")  # 投资方来源地
+    ss.edit(register, ss.row_with(nowhere), 3, lambda v: "火星")
+    out = io.StringIO()
+    assert check(path, out=out) == 1
+    text = out.getvalue()
+    where = "submissions/2023-06/西山区/6月明细.csv"
+    assert (
+        f"[错误] R17：项目 {city} 投资方来源地「昆明市」属市内（市内县际间），资金填在 省外产业到位资金"
+    ) in text, text
+    assert f"见 {where} 第{_row_of(path, city)}行" in text
+    assert f"[提醒] R18：项目 {nowhere} 投资方来源地「火星」无法识别" in text, text
+    assert f"见 {where} 第{_row_of(path, nowhere)}行" in text
