@@ -39,6 +39,7 @@ def form_a_metrics() -> tuple[str, ...]:
     return metric_order("form_a")
 
 
+@cache
 def header_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(metric, the words any of which names it in a form A column's header), in the seed's
     order: the first metric whose word a header contains is the one it names."""
