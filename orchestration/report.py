@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from .config import Settings
 from .ingest.parallel import workers
-from .seeds import cause_labels, form_a_metrics, metric_order, seed
+from .seeds import canonical_units, cause_labels, form_a_metrics, metric_labels, metric_order
 
 TEMPLATE = "report.html.j2"
 # the headline's amounts: the metrics seed's form A and derived metrics, in its order
@@ -58,8 +58,7 @@ def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool
 
 def _chain_chart(chains: list[dict]) -> Chart:
     """The chains' YTD of the lead metric (TREND_METRIC), as bars."""
-    row = next(r for r in seed("metrics") if r["metric"] == TREND_METRIC)
-    label = row["metric_label"]
+    label = metric_labels()[TREND_METRIC]
     return Chart(
         {
             "width": 520,
@@ -76,7 +75,7 @@ def _chain_chart(chains: list[dict]) -> Chart:
                 "x": {
                     "field": label,
                     "type": "quantitative",
-                    "title": f"{label}（{row['canonical_unit']}，本年累计）",
+                    "title": f"{label}（{canonical_units()[TREND_METRIC]}，本年累计）",
                 },
             },
         }
@@ -86,12 +85,8 @@ def _chain_chart(chains: list[dict]) -> Chart:
 def _chain_amount_headers(metrics: list[str]) -> list[str]:
     """The chain table's money columns' heads: each metric's label, its unit given where it
     is not 亿元 (the table's unit)."""
-    rows = {r["metric"]: r for r in seed("metrics")}
-    return [
-        rows[m]["metric_label"]
-        + ("" if rows[m]["canonical_unit"] == "亿元" else f"（{rows[m]['canonical_unit']}）")
-        for m in metrics
-    ]
+    labels, units = metric_labels(), canonical_units()
+    return [labels[m] + ("" if units[m] == "亿元" else f"（{units[m]}）") for m in metrics]
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:

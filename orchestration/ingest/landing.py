@@ -6,8 +6,8 @@ Every landed row carries its lineage: ``source_file`` (path under the raw folder
 before is skipped; a changed file is landed as a new version and the old one is kept and
 marked ``superseded_at``. A form A landed while the metrics seed listed other form A
 metrics is landed again (its rows replaced) the next time its month is landed, so that a
-metric added to the seed has its figures from the files already there. Nothing under the raw folder is modified, and a file that cannot
-be accepted is set aside in ``landing.rejected_files`` without stopping the others.
+metric added to the seed has its figures from the files already there. Nothing under the
+raw folder is modified, and a file that cannot be accepted is set aside in ``landing.rejected_files`` without stopping the others.
 """
 
 from __future__ import annotations
@@ -523,19 +523,16 @@ class Loader:
             ).fetchall()
         }
         # current form A versions read when the seed listed other metrics: landed again
-        stale = dict(
-            self.con.execute(
-                "select source_file || '|' || file_sha256, submission_id from landing.files "
+        stale = {
+            (src, sha): sid
+            for src, sha, sid in self.con.execute(
+                "select source_file, file_sha256, submission_id from landing.files "
                 "where kind = 'form_a' and superseded_at is null "
                 "and metrics_known is distinct from ?",
                 [METRICS_KNOWN],
             ).fetchall()
-        )
-        known = {
-            k
-            for k, (_, superseded) in versions.items()
-            if not superseded and f"{k[0]}|{k[1]}" not in stale
         }
+        known = {k for k, (_, superseded) in versions.items() if not superseded} - stale.keys()
         known |= set(
             self.con.execute(
                 "select source_file, file_sha256 from landing.rejected_files "
@@ -565,8 +562,8 @@ class Loader:
                 if (cand.rel, sha) in known:
                     self.report.skipped += 1
                     continue
-                if f"{cand.rel}|{sha}" in stale:
-                    self.relanded.append(stale[f"{cand.rel}|{sha}"])
+                if (cand.rel, sha) in stale:
+                    self.relanded.append(stale[(cand.rel, sha)])
                 elif (cand.rel, sha) in versions:  # an earlier version is back: current again
                     self.reinstate.append(versions[(cand.rel, sha)][0])
                     continue

@@ -92,7 +92,7 @@ def resolve(texts: list[str]) -> list[Origin]:
     when nothing resolves it)."""
     names = _territories()
     out: dict[str, Origin] = {}
-    domestic: list[str] = []
+    domestic: dict[str, str] = {}  # text -> without spaces
     for text in dict.fromkeys(texts):
         clean = re.sub(r"\s+", "", text or "")
         code = names.get(clean)
@@ -101,17 +101,17 @@ def resolve(texts: list[str]) -> list[Origin]:
         elif code and code != CHINA:
             out[text] = Origin(text, code)
         else:
-            domestic.append(text)
+            domestic[text] = clean
     if domestic:
         import cpca
 
-        table = cpca.transform([re.sub(r"\s+", "", t) for t in domestic])
-        for text, (_, row) in zip(domestic, table.iterrows(), strict=True):
-            out[text] = _domestic(text, row)
+        table = cpca.transform(list(domestic.values()))
+        for (text, clean), (_, row) in zip(domestic.items(), table.iterrows(), strict=True):
+            out[text] = _domestic(text, clean, row)
     return [out[t] for t in texts]
 
 
-def _domestic(text: str, row: pd.Series) -> Origin:
+def _domestic(text: str, clean: str, row: pd.Series) -> Origin:
     province_name = row["省"] if isinstance(row["省"], str) else None
     adcode = _code(row["adcode"])
     if province_name in CPCA_REGIONS:
@@ -119,7 +119,7 @@ def _domestic(text: str, row: pd.Series) -> Origin:
     province = f"{adcode[:2]}0000" if adcode and province_name else None
     prefecture = f"{adcode[:4]}00" if adcode and isinstance(row["市"], str) else None
     if prefecture is None:
-        rest = re.sub(r"\s+", "", text)
+        rest = clean
         if province_name:
             for form in (province_name, province_name.removesuffix("省")):
                 rest = rest.removeprefix(form)
